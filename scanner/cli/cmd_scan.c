@@ -1,0 +1,193 @@
+/* driftmap CLI — `driftmap scan`: state vs live, reports, exit code. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "cli.h"
+
+static const char scan_help[] =
+	"usage: driftmap scan [--state SRC]... [--provider NAME]... [--region R]... [--profile P]...\n"
+	"                     [--format F] [--output F=PATH]... [--ignore FILE]\n"
+	"                     [--live FILE] [--save-live FILE] [--concurrency N]\n"
+	"                     [--plugin PATH]... [--no-color] [--quiet] [--verbose]\n"
+	"\n"
+	"Compare Terraform state with the live cloud and report drift.\n"
+	"\n"
+	"  --state SRC        state source; repeatable, states aggregate. SRC is a path or glob\n"
+	"                     (envs/**/*.tfstate), git::REPO//PATH?ref=REF, s3://BUCKET/KEY, or -\n"
+	"  --provider NAME    provider to scan (default: those the state uses, else aws)\n"
+	"  --region R         region to scan; repeatable; 'all' = every enabled region\n"
+	"  --profile P        AWS profile or role ARN; repeatable (several accounts)\n"
+	"  --format F         report on stdout: text (default), json, markdown, html, sarif, junit\n"
+	"  --output F=PATH    also write format F to PATH; repeatable\n"
+	"  --ignore FILE      .driftignore rules (default: ./.driftignore, else next to the state)\n"
+	"  --live FILE        use a saved live inventory instead of calling APIs\n"
+	"  --save-live FILE   save the live inventory collected by this scan\n"
+	"  --concurrency N    API requests in flight (default 16)\n"
+	"  --plugin PATH      load a provider plugin (.so); also DRIFTMAP_PLUGIN_PATH\n"
+	"  --no-color         no ANSI colours in the text report (also NO_COLOR)\n"
+	"  --quiet            summary line only, errors only on stderr\n"
+	"\n"
+	"Exit codes: 0 no drift, 1 error, 2 drift found, 3 no drift found but the scan was\n"
+	"incomplete (some API scope failed, so absence of drift is not proven).\n";
+
+static int file_exists(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* --ignore, else ./.driftignore, else .driftignore next to the first local state file. */
+static int load_ignore(dm_ctx *ctx, const cli_opts *o, dm_ignore **out)
+{
+	char path[4096];
+	size_t i;
+
+	*out = NULL;
+	if (o->ignore) {
+		if (dm_ignore_load(out, ctx, o->ignore) < 0) {
+			cli_error("%s", dm_ctx_last_error(ctx));
+			return 1;
+		}
+		return 0;
+	}
+	if (file_exists(".driftignore")) {
+		if (dm_ignore_load(out, ctx, ".driftignore") < 0) {
+			cli_error("%s", dm_ctx_last_error(ctx));
+			return 1;
+		}
+		return 0;
+	}
+	for (i = 0; i < o->states.n; i++) {
+		const char *s = o->states.v[i], *slash;
+		if (strncmp(s, "git::", 5) == 0 || strncmp(s, "s3://", 5) == 0 || strcmp(s, "-") == 0)
+			continue;
+		slash = strrchr(s, '/');
+		if (slash)
+			snprintf(path, sizeof(path), "%.*s/.driftignore", (int)(slash - s), s);
+		else
+			snprintf(path, sizeof(path), ".driftignore");
+		if (file_exists(path)) {
+			if (dm_ignore_load(out, ctx, path) < 0) {
+				cli_error("%s", dm_ctx_last_error(ctx));
+				return 1;
+			}
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* Split "F=PATH". */
+static int split_output(const char *spec, char *fmt, size_t cap, const char **path)
+{
+	const char *eq = strchr(spec, '=');
+	size_t n;
+
+	if (!eq || eq == spec || !eq[1])
+		return -1;
+	n = (size_t)(eq - spec);
+	if (n >= cap)
+		return -1;
+	memcpy(fmt, spec, n);
+	fmt[n] = '\0';
+	*path = eq + 1;
+	return 0;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+	cli_opts o;
+	dm_ctx *ctx = NULL;
+	dm_inventory *state = NULL, *live = NULL;
+	dm_ignore *ign = NULL;
+	dm_drift *drift = NULL;
+	const dm_type_table *tables[32];
+	dm_diff_options dopt;
+	dm_report_options ropt;
+	const dm_summary *sum;
+	const char *format;
+	long long started;
+	size_t i;
+	int rc = DM_EXIT_ERROR;
+
+	for (i = 1; i < (size_t)argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(scan_help, stdout);
+			return DM_EXIT_OK;
+		}
+	}
+	if (cli_parse(argc, argv, &o, NULL, "scan"))
+		return DM_EXIT_ERROR;
+	format = o.format ? o.format : "text";
+	if (!dm_report_format_known(format)) {
+		cli_error("scan: unknown format '%s' (text, json, markdown, html, sarif, junit)", format);
+		return DM_EXIT_ERROR;
+	}
+	for (i = 0; i < o.outputs.n; i++) {
+		char f[32];
+		const char *p;
+		if (split_output(o.outputs.v[i], f, sizeof(f), &p) < 0 || !dm_report_format_known(f)) {
+			cli_error("scan: bad --output '%s' (expected FORMAT=PATH with a known format)",
+				  o.outputs.v[i]);
+			return DM_EXIT_ERROR;
+		}
+	}
+	started = (long long)time(NULL);
+	ctx = cli_ctx(&o);
+	if (!ctx)
+		return DM_EXIT_ERROR;
+	if (cli_load_states(ctx, &o, &state))
+		goto done;
+	if (load_ignore(ctx, &o, &ign))
+		goto done;
+	if (cli_load_live(ctx, &o, state, &live))
+		goto done;
+
+	memset(&dopt, 0, sizeof(dopt));
+	dopt.tables = tables;
+	dopt.ntables = cli_type_tables(ctx, tables, sizeof(tables) / sizeof(tables[0]));
+	dopt.ignore = ign;
+	if (dm_diff(&drift, ctx, state, live, &dopt) < 0) {
+		cli_error("%s", dm_ctx_last_error(ctx));
+		goto done;
+	}
+	dm_drift_set_times(drift, started, (long long)time(NULL));
+
+	memset(&ropt, 0, sizeof(ropt));
+	ropt.color = !o.no_color && !getenv("NO_COLOR") && isatty(STDOUT_FILENO);
+	ropt.quiet = o.quiet;
+	for (i = 0; i < o.outputs.n; i++) {
+		char f[32];
+		const char *p = NULL;
+		dm_report_options fo = ropt;
+		split_output(o.outputs.v[i], f, sizeof(f), &p);
+		fo.color = 0;
+		fo.quiet = 0;
+		if (dm_report_write_file(ctx, drift, f, &fo, p) < 0) {
+			cli_error("%s", dm_ctx_last_error(ctx));
+			goto done;
+		}
+	}
+	if (dm_report_write(ctx, drift, format, &ropt, stdout) < 0) {
+		cli_error("%s", dm_ctx_last_error(ctx));
+		goto done;
+	}
+	fflush(stdout);
+	sum = dm_drift_summary(drift);
+	if (sum->unmanaged + sum->missing + sum->changed > 0)
+		rc = DM_EXIT_DRIFT;
+	else if (!sum->complete)
+		rc = DM_EXIT_INCOMPLETE;
+	else
+		rc = DM_EXIT_OK;
+done:
+	dm_drift_free(drift);
+	dm_ignore_free(ign);
+	dm_inventory_free(live);
+	dm_inventory_free(state);
+	dm_ctx_free(ctx);
+	return rc;
+}

@@ -1,0 +1,119 @@
+/*
+ * driftmap — internal helpers shared across the library (never installed).
+ * Names: dm__<name>.
+ */
+#ifndef DRIFTMAP_INTERNAL_H
+#define DRIFTMAP_INTERNAL_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "driftmap/driftmap.h"
+#include "driftmap/sys/provider.h"
+
+/* ---- errors and logging (ctx.c) ---------------------------------------- */
+
+/** Set the context's error (one line; newlines are folded). Returns code. */
+int dm__error(dm_ctx *ctx, int code, const char *fmt, ...) DM_PRINTF(3, 4);
+void dm__log(dm_ctx *ctx, dm_log_level level, const char *fmt, ...) DM_PRINTF(3, 4);
+
+/* ---- allocation (util/alloc.c) ----------------------------------------- */
+
+/** calloc with overflow-checked n*size; NULL on failure or overflow. */
+void *dm__calloc(size_t n, size_t size);
+/** realloc of n*size with overflow check. */
+void *dm__reallocarray(void *p, size_t n, size_t size);
+char *dm__strdup(const char *s);          /* NULL in, NULL out */
+char *dm__strndup(const char *s, size_t n);
+/** Grow *arr (of *cap elements of size `size`) to hold at least `need`. 0 or DM_ENOMEM. */
+int dm__grow(void **arr, size_t *cap, size_t need, size_t size);
+
+/* ---- growable buffer with a hard maximum (util/buf.c) ------------------ */
+
+typedef struct dm_buf {
+	char *ptr;      /* always NUL-terminated when non-NULL */
+	size_t len;
+	size_t cap;
+	size_t max;     /* hard limit; 0 = 64 MiB default */
+} dm_buf;
+
+#define DM_BUF_INIT { NULL, 0, 0, 0 }
+
+void dm__buf_init(dm_buf *b, size_t max);
+int dm__buf_put(dm_buf *b, const void *data, size_t len);   /* 0, DM_ENOMEM, DM_ETOOBIG */
+int dm__buf_puts(dm_buf *b, const char *s);
+int dm__buf_putc(dm_buf *b, char c);
+int dm__buf_printf(dm_buf *b, const char *fmt, ...) DM_PRINTF(2, 3);
+void dm__buf_reset(dm_buf *b);                                /* len = 0, keeps memory */
+void dm__buf_free(dm_buf *b);
+/** Hand the buffer's string to the caller (who frees it); the buffer is emptied. */
+char *dm__buf_detach(dm_buf *b);
+
+/* ---- string arena (util/arena.c) ---------------------------------------- */
+
+typedef struct dm_arena dm_arena;
+int dm__arena_new(dm_arena **out);
+void dm__arena_free(dm_arena *a);
+void *dm__arena_alloc(dm_arena *a, size_t size);       /* 8-aligned, zeroed */
+const char *dm__arena_strdup(dm_arena *a, const char *s); /* NULL in, NULL out */
+const char *dm__arena_strndup(dm_arena *a, const char *s, size_t n);
+
+/* ---- hashing and hash map (util/hashmap.c) ------------------------------ */
+
+uint64_t dm__hash_bytes(const void *data, size_t len, uint64_t seed);
+uint64_t dm__hash_str(const char *s);
+
+/**
+ * Open-addressing map from string keys to void* values. Keys are borrowed
+ * (the caller keeps them alive, e.g. in an arena). Duplicates: put() replaces.
+ */
+typedef struct dm_strmap dm_strmap;
+int dm__strmap_new(dm_strmap **out, size_t expected);
+void dm__strmap_free(dm_strmap *m);
+int dm__strmap_put(dm_strmap *m, const char *key, void *value);
+void *dm__strmap_get(const dm_strmap *m, const char *key);
+size_t dm__strmap_count(const dm_strmap *m);
+/** Iterate: *it starts at 0; returns 0 when done. */
+int dm__strmap_next(const dm_strmap *m, size_t *it, const char **key, void **value);
+
+/* ---- misc (util/misc.c) ------------------------------------------------- */
+
+/** Read a whole file (limit max bytes) into a NUL-terminated buffer. */
+int dm__read_file(dm_ctx *ctx, const char *path, size_t max, char **out, size_t *out_len);
+/** Read a whole FILE* stream. */
+int dm__read_stream(dm_ctx *ctx, FILE *f, const char *what, size_t max, char **out, size_t *out_len);
+/** Write data to path atomically (temp file in the same directory + rename). */
+int dm__write_file_atomic(dm_ctx *ctx, const char *path, const char *data, size_t len);
+/** RFC 3339 UTC time ("2026-11-23T10:00:00Z") into buf (>= 21 bytes). */
+void dm__rfc3339(long long unix_seconds, char *buf, size_t cap);
+/** SHA-256 of data as lowercase hex into out (65 bytes). */
+void dm__sha256_hex(const void *data, size_t len, char out[65]);
+/** Glob match with `*` (not crossing '/'), `**` (crossing '/'), `?`. 1 on match. */
+int dm__glob_match(const char *pattern, const char *path);
+/** Does s contain any glob metacharacter? */
+int dm__has_glob(const char *s);
+/** mkdir -p. */
+int dm__mkdirs(dm_ctx *ctx, const char *path);
+/** Parse a long long strictly (whole string). 0 ok, -1 bad. */
+int dm__parse_ll(const char *s, long long *out);
+/** Canonical JSON text of a value (sorted keys, compact) — caller frees. */
+char *dm__json_canonical(const json_t *v);
+
+/* ---- context internals ----------------------------------------------- */
+
+struct dm_registry; /* providers/registry.c */
+
+struct dm_ctx {
+	char err[1024];
+	int err_code;
+	dm_log_fn log_fn;
+	void *log_ud;
+	dm_log_level log_level;
+	char *cache_dir;
+	struct dm_registry *registry;
+};
+
+/* providers/registry.c */
+int dm__registry_new(struct dm_registry **out);
+void dm__registry_free(struct dm_registry *r);
+
+#endif

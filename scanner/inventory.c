@@ -1,0 +1,634 @@
+/*
+ * driftmap — the inventory: resources (hash-mapped by provider/type/id),
+ * enumeration scopes and state sources, plus the driftmap.inventory/v1
+ * JSON form.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "internal.h"
+
+#define INVENTORY_SCHEMA "driftmap.inventory/v1"
+
+struct res_node {
+	dm_resource r;           /* first member: dm_resource* <-> res_node* */
+	struct res_node *next_same;
+	const char *mapkey;
+};
+
+struct dm_inventory {
+	dm_arena *arena;
+	struct res_node **res;
+	size_t nres, capres;
+	dm_strmap *byid;         /* "provider\x1ftype\x1fid" -> first res_node */
+	dm_scope *scopes;
+	size_t nscopes, capscopes;
+	dm_source_info *sources;
+	size_t nsources, capsources;
+};
+
+int dm_inventory_new(dm_inventory **out)
+{
+	dm_inventory *inv = NULL;
+
+	*out = NULL;
+	inv = dm__calloc(1, sizeof(*inv));
+	if (!inv)
+		return DM_ENOMEM;
+	if (dm__arena_new(&inv->arena) < 0 || dm__strmap_new(&inv->byid, 64) < 0) {
+		dm_inventory_free(inv);
+		return DM_ENOMEM;
+	}
+	*out = inv;
+	return 0;
+}
+
+void dm_inventory_free(dm_inventory *inv)
+{
+	size_t i;
+
+	if (!inv)
+		return;
+	for (i = 0; i < inv->nres; i++) {
+		json_decref(inv->res[i]->r.attrs);
+		json_decref(inv->res[i]->r.sensitive);
+	}
+	free(inv->res);
+	free(inv->scopes);
+	free(inv->sources);
+	dm__strmap_free(inv->byid);
+	dm__arena_free(inv->arena);
+	free(inv);
+}
+
+const char *dm_inventory_intern(dm_inventory *inv, const char *s)
+{
+	return dm__arena_strdup(inv->arena, s);
+}
+
+static const char *make_mapkey(dm_arena *a, const char *provider, const char *type,
+			       const char *id)
+{
+	size_t lp = strlen(provider), lt = strlen(type), li = strlen(id);
+	char *k = dm__arena_alloc(a, lp + lt + li + 3);
+
+	if (!k)
+		return NULL;
+	memcpy(k, provider, lp);
+	k[lp] = '\x1f';
+	memcpy(k + lp + 1, type, lt);
+	k[lp + 1 + lt] = '\x1f';
+	memcpy(k + lp + lt + 2, id, li);
+	k[lp + lt + li + 2] = '\0';
+	return k;
+}
+
+int dm_inventory_add(dm_inventory *inv, const dm_resource *tmpl, dm_resource **out)
+{
+	struct res_node *n = NULL, *head;
+	dm_arena *a = inv->arena;
+	json_t *attrs = tmpl->attrs, *sens = tmpl->sensitive;
+
+	if (out)
+		*out = NULL;
+	if (!tmpl->provider || !tmpl->type || !tmpl->id) {
+		json_decref(attrs);
+		json_decref(sens);
+		return DM_EINVAL;
+	}
+	if (dm__grow((void **)&inv->res, &inv->capres, inv->nres + 1, sizeof(*inv->res)) < 0)
+		goto nomem;
+	n = dm__arena_alloc(a, sizeof(*n));
+	if (!n)
+		goto nomem;
+	n->r.provider = dm__arena_strdup(a, tmpl->provider);
+	n->r.type = dm__arena_strdup(a, tmpl->type);
+	n->r.id = dm__arena_strdup(a, tmpl->id);
+	n->r.account = dm__arena_strdup(a, tmpl->account);
+	n->r.region = dm__arena_strdup(a, tmpl->region);
+	n->r.address = dm__arena_strdup(a, tmpl->address);
+	n->r.source_uri = dm__arena_strdup(a, tmpl->source_uri);
+	n->r.commit = dm__arena_strdup(a, tmpl->commit);
+	n->r.name = dm__arena_strdup(a, tmpl->name);
+	n->r.module = dm__arena_strdup(a, tmpl->module);
+	n->r.flags = tmpl->flags;
+	n->mapkey = make_mapkey(a, tmpl->provider, tmpl->type, tmpl->id);
+	if (!n->r.provider || !n->r.type || !n->r.id || !n->mapkey)
+		goto nomem;
+	n->r.attrs = attrs ? attrs : json_object();
+	n->r.sensitive = sens;
+	attrs = sens = NULL;
+	if (!n->r.attrs)
+		goto nomem;
+	head = dm__strmap_get(inv->byid, n->mapkey);
+	if (head) {
+		while (head->next_same)
+			head = head->next_same;
+		head->next_same = n;
+	} else if (dm__strmap_put(inv->byid, n->mapkey, n) < 0) {
+		json_decref(n->r.attrs);
+		json_decref(n->r.sensitive);
+		return DM_ENOMEM;
+	}
+	inv->res[inv->nres++] = n;
+	if (out)
+		*out = &n->r;
+	return 0;
+nomem:
+	json_decref(attrs);
+	json_decref(sens);
+	return DM_ENOMEM;
+}
+
+size_t dm_inventory_count(const dm_inventory *inv)
+{
+	return inv ? inv->nres : 0;
+}
+
+dm_resource *dm_inventory_at(const dm_inventory *inv, size_t i)
+{
+	return inv && i < inv->nres ? &inv->res[i]->r : NULL;
+}
+
+dm_resource *dm_inventory_find(const dm_inventory *inv, const char *provider, const char *type,
+			       const char *id)
+{
+	char stackkey[512];
+	size_t lp, lt, li;
+	struct res_node *n;
+
+	if (!inv || !provider || !type || !id)
+		return NULL;
+	lp = strlen(provider);
+	lt = strlen(type);
+	li = strlen(id);
+	if (lp + lt + li + 3 <= sizeof(stackkey)) {
+		memcpy(stackkey, provider, lp);
+		stackkey[lp] = '\x1f';
+		memcpy(stackkey + lp + 1, type, lt);
+		stackkey[lp + 1 + lt] = '\x1f';
+		memcpy(stackkey + lp + lt + 2, id, li + 1);
+		n = dm__strmap_get(inv->byid, stackkey);
+	} else {
+		dm_buf b = DM_BUF_INIT;
+		if (dm__buf_printf(&b, "%s\x1f%s\x1f%s", provider, type, id) < 0)
+			return NULL;
+		n = dm__strmap_get(inv->byid, b.ptr);
+		dm__buf_free(&b);
+	}
+	return n ? &n->r : NULL;
+}
+
+dm_resource *dm_inventory_find_next(const dm_inventory *inv, const dm_resource *r)
+{
+	const struct res_node *n = (const struct res_node *)r;
+
+	(void)inv;
+	return n && n->next_same ? &n->next_same->r : NULL;
+}
+
+int dm_inventory_add_scope(dm_inventory *inv, const dm_scope *s)
+{
+	dm_scope *d;
+	const char **types = NULL;
+	size_t i;
+
+	if (dm__grow((void **)&inv->scopes, &inv->capscopes, inv->nscopes + 1, sizeof(dm_scope)) < 0)
+		return DM_ENOMEM;
+	if (s->ntypes) {
+		types = dm__arena_alloc(inv->arena, s->ntypes * sizeof(char *));
+		if (!types)
+			return DM_ENOMEM;
+		for (i = 0; i < s->ntypes; i++) {
+			types[i] = dm__arena_strdup(inv->arena, s->types[i]);
+			if (!types[i])
+				return DM_ENOMEM;
+		}
+	}
+	d = &inv->scopes[inv->nscopes];
+	memset(d, 0, sizeof(*d));
+	d->provider = dm__arena_strdup(inv->arena, s->provider ? s->provider : "");
+	d->account = dm__arena_strdup(inv->arena, s->account ? s->account : "");
+	d->region = dm__arena_strdup(inv->arena, s->region ? s->region : "");
+	d->api = dm__arena_strdup(inv->arena, s->api ? s->api : "");
+	d->error = dm__arena_strdup(inv->arena, s->error);
+	d->types = types;
+	d->ntypes = s->ntypes;
+	d->complete = s->complete ? 1 : 0;
+	d->api_calls = s->api_calls;
+	if (!d->provider || !d->account || !d->region || !d->api || (s->error && !d->error))
+		return DM_ENOMEM;
+	inv->nscopes++;
+	return 0;
+}
+
+size_t dm_inventory_scope_count(const dm_inventory *inv)
+{
+	return inv ? inv->nscopes : 0;
+}
+
+const dm_scope *dm_inventory_scope_at(const dm_inventory *inv, size_t i)
+{
+	return inv && i < inv->nscopes ? &inv->scopes[i] : NULL;
+}
+
+int dm_inventory_type_complete(const dm_inventory *inv, const char *provider, const char *account,
+			       const char *region, const char *type)
+{
+	size_t i, j;
+	int covered = 0;
+
+	for (i = 0; inv && i < inv->nscopes; i++) {
+		const dm_scope *s = &inv->scopes[i];
+		if (provider && strcmp(s->provider, provider) != 0)
+			continue;
+		if (account && *s->account && strcmp(s->account, account) != 0)
+			continue;
+		if (region && *s->region && strcmp(s->region, region) != 0)
+			continue;
+		for (j = 0; j < s->ntypes; j++) {
+			if (strcmp(s->types[j], type) == 0)
+				break;
+		}
+		if (j == s->ntypes)
+			continue;
+		if (!s->complete)
+			return 0;
+		covered = 1;
+	}
+	return covered ? 1 : -1;
+}
+
+int dm_inventory_add_source(dm_inventory *inv, const dm_source_info *src)
+{
+	dm_source_info *d;
+
+	if (dm__grow((void **)&inv->sources, &inv->capsources, inv->nsources + 1,
+		     sizeof(dm_source_info)) < 0)
+		return DM_ENOMEM;
+	d = &inv->sources[inv->nsources];
+	memset(d, 0, sizeof(*d));
+	d->uri = dm__arena_strdup(inv->arena, src->uri ? src->uri : "");
+	d->commit = dm__arena_strdup(inv->arena, src->commit);
+	d->lineage = dm__arena_strdup(inv->arena, src->lineage);
+	d->terraform_version = dm__arena_strdup(inv->arena, src->terraform_version);
+	d->serial = src->serial;
+	d->resources = src->resources;
+	if (!d->uri)
+		return DM_ENOMEM;
+	inv->nsources++;
+	return 0;
+}
+
+size_t dm_inventory_source_count(const dm_inventory *inv)
+{
+	return inv ? inv->nsources : 0;
+}
+
+const dm_source_info *dm_inventory_source_at(const dm_inventory *inv, size_t i)
+{
+	return inv && i < inv->nsources ? &inv->sources[i] : NULL;
+}
+
+int dm_inventory_merge(dm_inventory *dst, dm_inventory *src)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < src->nres && rc == 0; i++) {
+		dm_resource t = src->res[i]->r;
+		src->res[i]->r.attrs = NULL;
+		src->res[i]->r.sensitive = NULL;
+		rc = dm_inventory_add(dst, &t, NULL);
+	}
+	for (i = 0; i < src->nscopes && rc == 0; i++)
+		rc = dm_inventory_add_scope(dst, &src->scopes[i]);
+	for (i = 0; i < src->nsources && rc == 0; i++)
+		rc = dm_inventory_add_source(dst, &src->sources[i]);
+	/* empty src (its arena memory stays until it is freed) */
+	for (i = 0; i < src->nres; i++) {
+		json_decref(src->res[i]->r.attrs);
+		json_decref(src->res[i]->r.sensitive);
+		src->res[i]->r.attrs = src->res[i]->r.sensitive = NULL;
+	}
+	src->nres = src->nscopes = src->nsources = 0;
+	dm__strmap_free(src->byid);
+	src->byid = NULL;
+	if (dm__strmap_new(&src->byid, 16) < 0 && rc == 0)
+		rc = DM_ENOMEM;
+	return rc;
+}
+
+static int cmpstr(const char *a, const char *b)
+{
+	if (a == b)
+		return 0;
+	if (!a)
+		return -1;
+	if (!b)
+		return 1;
+	return strcmp(a, b);
+}
+
+static int res_cmp(const void *pa, const void *pb)
+{
+	const dm_resource *a = &(*(struct res_node *const *)pa)->r;
+	const dm_resource *b = &(*(struct res_node *const *)pb)->r;
+	int c;
+
+	if ((c = strcmp(a->provider, b->provider)) != 0)
+		return c;
+	if ((c = strcmp(a->type, b->type)) != 0)
+		return c;
+	if ((c = strcmp(a->id, b->id)) != 0)
+		return c;
+	if ((c = cmpstr(a->account, b->account)) != 0)
+		return c;
+	if ((c = cmpstr(a->region, b->region)) != 0)
+		return c;
+	if ((c = cmpstr(a->address, b->address)) != 0)
+		return c;
+	return cmpstr(a->source_uri, b->source_uri);
+}
+
+void dm_inventory_sort(dm_inventory *inv)
+{
+	if (inv && inv->nres > 1)
+		qsort(inv->res, inv->nres, sizeof(*inv->res), res_cmp);
+}
+
+/* ---- JSON form ---------------------------------------------------------- */
+
+static const struct {
+	unsigned flag;
+	const char *name;
+} flag_names[] = {
+	{DM_RES_DATA, "data"},
+	{DM_RES_TAINTED, "tainted"},
+	{DM_RES_DEPOSED, "deposed"},
+	{DM_RES_AWS_CREATED, "aws_created"},
+	{DM_RES_FLAT, "flat"},
+};
+
+static int set_str(json_t *o, const char *k, const char *v)
+{
+	if (!v)
+		return 0;
+	return json_object_set_new(o, k, json_string(v));
+}
+
+json_t *dm_inventory_to_json(const dm_inventory *inv)
+{
+	json_t *doc = json_object(), *scopes = json_array(), *resources = json_array();
+	json_t *sources = json_array();
+	char ts[32];
+	size_t i, j;
+
+	if (!doc || !scopes || !resources || !sources)
+		goto fail;
+	dm__rfc3339((long long)time(NULL), ts, sizeof(ts));
+	json_object_set_new(doc, "schema", json_string(INVENTORY_SCHEMA));
+	json_object_set_new(doc, "tool", json_pack("{s:s,s:s}", "name", "driftmap", "version",
+						   DRIFTMAP_VERSION));
+	json_object_set_new(doc, "collected_at", json_string(ts));
+	for (i = 0; i < inv->nscopes; i++) {
+		const dm_scope *s = &inv->scopes[i];
+		json_t *o = json_object(), *types = json_array();
+		if (!o || !types) {
+			json_decref(o);
+			json_decref(types);
+			goto fail;
+		}
+		for (j = 0; j < s->ntypes; j++)
+			json_array_append_new(types, json_string(s->types[j]));
+		set_str(o, "provider", s->provider);
+		set_str(o, "account", s->account);
+		set_str(o, "region", s->region);
+		set_str(o, "api", s->api);
+		json_object_set_new(o, "types", types);
+		json_object_set_new(o, "complete", json_boolean(s->complete));
+		json_object_set_new(o, "error", s->error ? json_string(s->error) : json_null());
+		json_object_set_new(o, "api_calls", json_integer(s->api_calls));
+		json_array_append_new(scopes, o);
+	}
+	for (i = 0; i < inv->nsources; i++) {
+		const dm_source_info *s = &inv->sources[i];
+		json_t *o = json_object();
+		if (!o)
+			goto fail;
+		set_str(o, "uri", s->uri);
+		set_str(o, "commit", s->commit);
+		json_object_set_new(o, "serial", json_integer(s->serial));
+		set_str(o, "lineage", s->lineage);
+		set_str(o, "terraform_version", s->terraform_version);
+		json_object_set_new(o, "resources", json_integer((json_int_t)s->resources));
+		json_array_append_new(sources, o);
+	}
+	for (i = 0; i < inv->nres; i++) {
+		const dm_resource *r = &inv->res[i]->r;
+		json_t *o = json_object(), *flags = json_array();
+		if (!o || !flags) {
+			json_decref(o);
+			json_decref(flags);
+			goto fail;
+		}
+		set_str(o, "provider", r->provider);
+		set_str(o, "type", r->type);
+		set_str(o, "id", r->id);
+		set_str(o, "account", r->account);
+		set_str(o, "region", r->region);
+		set_str(o, "address", r->address);
+		set_str(o, "source_uri", r->source_uri);
+		set_str(o, "commit", r->commit);
+		set_str(o, "name", r->name);
+		set_str(o, "module", r->module);
+		for (j = 0; j < sizeof(flag_names) / sizeof(flag_names[0]); j++) {
+			if (r->flags & flag_names[j].flag)
+				json_array_append_new(flags, json_string(flag_names[j].name));
+		}
+		if (json_array_size(flags))
+			json_object_set_new(o, "flags", flags);
+		else
+			json_decref(flags);
+		json_object_set(o, "attributes", r->attrs ? r->attrs : json_null());
+		if (r->sensitive)
+			json_object_set(o, "sensitive_attributes", r->sensitive);
+		json_array_append_new(resources, o);
+	}
+	json_object_set_new(doc, "scopes", scopes);
+	json_object_set_new(doc, "sources", sources);
+	json_object_set_new(doc, "resources", resources);
+	return doc;
+fail:
+	json_decref(doc);
+	json_decref(scopes);
+	json_decref(resources);
+	json_decref(sources);
+	return NULL;
+}
+
+int dm_inventory_save_json(const dm_inventory *inv, dm_ctx *ctx, const char *path)
+{
+	json_t *doc = dm_inventory_to_json(inv);
+	char *text = NULL;
+	int rc;
+
+	if (!doc)
+		return dm__error(ctx, DM_ENOMEM, "%s: out of memory building the inventory", path);
+	text = json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS);
+	json_decref(doc);
+	if (!text)
+		return dm__error(ctx, DM_ENOMEM, "%s: out of memory serialising the inventory", path);
+	rc = dm__write_file_atomic(ctx, path, text, strlen(text));
+	free(text);
+	return rc;
+}
+
+static const char *opt_str(const json_t *o, const char *k)
+{
+	const json_t *v = json_object_get(o, k);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+int dm_inventory_from_json(dm_inventory **out, dm_ctx *ctx, const json_t *doc, const char *what)
+{
+	dm_inventory *inv = NULL;
+	const json_t *arr, *v;
+	const char *schema;
+	size_t i, j;
+	int rc = 0;
+
+	*out = NULL;
+	if (!json_is_object(doc))
+		return dm__error(ctx, DM_EPARSE, "%s: inventory is not a JSON object", what);
+	schema = opt_str(doc, "schema");
+	if (!schema)
+		return dm__error(ctx, DM_EPARSE, "%s: not a driftmap inventory (no \"schema\")", what);
+	if (strcmp(schema, INVENTORY_SCHEMA) != 0)
+		return dm__error(ctx, DM_EVERSION,
+				 "%s: unsupported inventory schema '%s' (expected %s)", what, schema,
+				 INVENTORY_SCHEMA);
+	if (dm_inventory_new(&inv) < 0)
+		return dm__error(ctx, DM_ENOMEM, "%s: out of memory", what);
+
+	arr = json_object_get(doc, "scopes");
+	if (arr && !json_is_array(arr)) {
+		rc = dm__error(ctx, DM_EPARSE, "%s: \"scopes\" is not an array", what);
+		goto done;
+	}
+	json_array_foreach(arr, i, v) {
+		dm_scope s;
+		const char *types[256];
+		const json_t *t = json_object_get(v, "types"), *tv;
+		const json_t *calls = json_object_get(v, "api_calls");
+		memset(&s, 0, sizeof(s));
+		if (!json_is_object(v) || !opt_str(v, "provider")) {
+			rc = dm__error(ctx, DM_EPARSE, "%s: scope %zu is malformed", what, i);
+			goto done;
+		}
+		s.provider = opt_str(v, "provider");
+		s.account = opt_str(v, "account");
+		s.region = opt_str(v, "region");
+		s.api = opt_str(v, "api");
+		s.error = opt_str(v, "error");
+		s.complete = json_is_true(json_object_get(v, "complete"));
+		s.api_calls = json_is_integer(calls) ? (unsigned)json_integer_value(calls) : 0;
+		json_array_foreach(t, j, tv) {
+			if (j >= 256 || !json_is_string(tv)) {
+				rc = dm__error(ctx, DM_EPARSE, "%s: scope %zu has bad types", what, i);
+				goto done;
+			}
+			types[j] = json_string_value(tv);
+		}
+		s.types = types;
+		s.ntypes = json_array_size(t);
+		if (dm_inventory_add_scope(inv, &s) < 0) {
+			rc = dm__error(ctx, DM_ENOMEM, "%s: out of memory", what);
+			goto done;
+		}
+	}
+	arr = json_object_get(doc, "sources");
+	json_array_foreach(arr, i, v) {
+		dm_source_info si;
+		json_t *ser = json_object_get(v, "serial"), *cnt = json_object_get(v, "resources");
+		memset(&si, 0, sizeof(si));
+		si.uri = opt_str(v, "uri");
+		si.commit = opt_str(v, "commit");
+		si.lineage = opt_str(v, "lineage");
+		si.terraform_version = opt_str(v, "terraform_version");
+		si.serial = json_is_integer(ser) ? json_integer_value(ser) : 0;
+		si.resources = json_is_integer(cnt) ? (size_t)json_integer_value(cnt) : 0;
+		if (dm_inventory_add_source(inv, &si) < 0) {
+			rc = dm__error(ctx, DM_ENOMEM, "%s: out of memory", what);
+			goto done;
+		}
+	}
+	arr = json_object_get(doc, "resources");
+	if (!json_is_array(arr)) {
+		rc = dm__error(ctx, DM_EPARSE, "%s: \"resources\" is missing or not an array", what);
+		goto done;
+	}
+	json_array_foreach(arr, i, v) {
+		dm_resource r;
+		const json_t *attrs = json_object_get(v, "attributes"), *flags, *fv;
+		const json_t *sens = json_object_get(v, "sensitive_attributes");
+		memset(&r, 0, sizeof(r));
+		r.provider = opt_str(v, "provider");
+		r.type = opt_str(v, "type");
+		r.id = opt_str(v, "id");
+		if (!r.provider || !r.type || !r.id || (attrs && !json_is_object(attrs))) {
+			rc = dm__error(ctx, DM_EPARSE,
+				       "%s: resource %zu lacks provider/type/id or has non-object attributes",
+				       what, i);
+			goto done;
+		}
+		r.account = opt_str(v, "account");
+		r.region = opt_str(v, "region");
+		r.address = opt_str(v, "address");
+		r.source_uri = opt_str(v, "source_uri");
+		r.commit = opt_str(v, "commit");
+		r.name = opt_str(v, "name");
+		r.module = opt_str(v, "module");
+		flags = json_object_get(v, "flags");
+		json_array_foreach(flags, j, fv) {
+			size_t k;
+			for (k = 0; k < sizeof(flag_names) / sizeof(flag_names[0]); k++) {
+				if (json_is_string(fv) && strcmp(json_string_value(fv), flag_names[k].name) == 0)
+					r.flags |= flag_names[k].flag;
+			}
+		}
+		r.attrs = attrs ? json_incref((json_t *)attrs) : json_object();
+		r.sensitive = json_is_array(sens) ? json_incref((json_t *)sens) : NULL;
+		if (dm_inventory_add(inv, &r, NULL) < 0) {
+			rc = dm__error(ctx, DM_ENOMEM, "%s: out of memory", what);
+			goto done;
+		}
+	}
+done:
+	if (rc < 0)
+		dm_inventory_free(inv);
+	else
+		*out = inv;
+	return rc;
+}
+
+int dm_inventory_load_json(dm_inventory **out, dm_ctx *ctx, const char *path)
+{
+	json_error_t err;
+	json_t *doc;
+	int rc;
+
+	*out = NULL;
+	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+	if (!doc) {
+		if (err.line < 0 || strstr(err.text, "unable to open"))
+			return dm__error(ctx, DM_ENOTFOUND, "%s: cannot read inventory: %s", path,
+					 err.text);
+		return dm__error(ctx, DM_EPARSE, "%s:%d:%d: invalid JSON: %s", path, err.line,
+				 err.column, err.text);
+	}
+	rc = dm_inventory_from_json(out, ctx, doc, path);
+	json_decref(doc);
+	return rc;
+}
