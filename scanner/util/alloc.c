@@ -15,7 +15,7 @@ void *dm__reallocarray(void *p, size_t n, size_t size)
 {
 	if (n && size > SIZE_MAX / n)
 		return NULL;
-	return realloc(p, (n * size) ? n * size : 1);
+	return realloc(p, (n != 0 && size != 0) ? n * size : 1);
 }
 
 char *dm__strdup(const char *s)

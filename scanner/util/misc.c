@@ -122,8 +122,11 @@ int dm__has_glob(const char *s)
 	return s && strpbrk(s, "*?[") != NULL;
 }
 
-/* Recursive matcher: '*' matches within a segment, '**' across segments
- * ('**/' also matches zero segments), '?' one non-'/' character. */
+/*
+ * Recursive matcher: a single star matches within a path segment, a double
+ * star across segments (double star + slash also matches zero segments), a
+ * question mark one character other than the slash.
+ */
 static int glob_rec(const char *p, const char *s)
 {
 	while (*p) {
