@@ -98,6 +98,22 @@ int dm__parse_ll(const char *s, long long *out);
 /** Canonical JSON text of a value (sorted keys, compact) — caller frees. */
 char *dm__json_canonical(const json_t *v);
 
+/* ---- lazy resources (inventory.c) --------------------------------------- */
+
+#include "util/jscan.h"
+
+/**
+ * Hand a document buffer and its tape to the inventory, which frees both
+ * with itself (buf with free(), doc with dm__jdoc_free + free).
+ */
+int dm__inventory_adopt(dm_inventory *inv, char *buf, dm_jdoc *doc);
+/**
+ * Add a resource whose attributes stay as the raw JSON object `attrs` (a
+ * span of an adopted document) until first used. tmpl->attrs must be NULL.
+ */
+int dm__inventory_add_lazy(dm_inventory *inv, const dm_resource *tmpl, dm_jspan attrs,
+			   dm_resource **out);
+
 /* ---- context internals ----------------------------------------------- */
 
 struct dm_registry; /* providers/registry.c */

@@ -14,6 +14,13 @@ struct res_node {
 	dm_resource r;           /* first member: dm_resource* <-> res_node* */
 	struct res_node *next_same;
 	const char *mapkey;
+	dm_jspan raw;            /* raw attributes (lazy resources), raw.p NULL otherwise */
+	json_t *partial;         /* attributes materialised one by one (lazy resources) */
+};
+
+struct adopted {
+	char *buf;
+	dm_jdoc *doc;
 };
 
 struct dm_inventory {
@@ -25,6 +32,8 @@ struct dm_inventory {
 	size_t nscopes, capscopes;
 	dm_source_info *sources;
 	size_t nsources, capsources;
+	struct adopted *docs;
+	size_t ndocs, capdocs;
 };
 
 int dm_inventory_new(dm_inventory **out)
@@ -52,7 +61,14 @@ void dm_inventory_free(dm_inventory *inv)
 	for (i = 0; i < inv->nres; i++) {
 		json_decref(inv->res[i]->r.attrs);
 		json_decref(inv->res[i]->r.sensitive);
+		json_decref(inv->res[i]->partial);
 	}
+	for (i = 0; i < inv->ndocs; i++) {
+		free(inv->docs[i].buf);
+		dm__jdoc_free(inv->docs[i].doc);
+		free(inv->docs[i].doc);
+	}
+	free(inv->docs);
 	free(inv->res);
 	free(inv->scopes);
 	free(inv->sources);
@@ -138,6 +154,89 @@ nomem:
 	json_decref(attrs);
 	json_decref(sens);
 	return DM_ENOMEM;
+}
+
+int dm__inventory_adopt(dm_inventory *inv, char *buf, dm_jdoc *doc)
+{
+	if (dm__grow((void **)&inv->docs, &inv->capdocs, inv->ndocs + 1, sizeof(*inv->docs)) < 0)
+		return DM_ENOMEM;
+	inv->docs[inv->ndocs].buf = buf;
+	inv->docs[inv->ndocs].doc = doc;
+	inv->ndocs++;
+	return 0;
+}
+
+int dm__inventory_add_lazy(dm_inventory *inv, const dm_resource *tmpl, dm_jspan attrs,
+			   dm_resource **out)
+{
+	dm_resource t = *tmpl;
+	dm_resource *r = NULL;
+	int rc;
+
+	t.attrs = json_null(); /* placeholder, replaced below */
+	rc = dm_inventory_add(inv, &t, &r);
+	if (rc < 0)
+		return rc;
+	r->attrs = NULL;
+	((struct res_node *)r)->raw = attrs;
+	if (out)
+		*out = r;
+	return 0;
+}
+
+json_t *dm_resource_attrs(const dm_resource *r)
+{
+	struct res_node *n = (struct res_node *)r;
+
+	if (!r)
+		return NULL;
+	if (!r->attrs && n->raw.p) {
+		json_t *full = dm__jspan_to_json(n->raw);
+		if (!full || !json_is_object(full)) {
+			json_decref(full);
+			return NULL;
+		}
+		n->r.attrs = full;
+	}
+	return r->attrs;
+}
+
+json_t *dm_resource_attr(const dm_resource *r, const char *name)
+{
+	struct res_node *n = (struct res_node *)r;
+	dm_jspan v;
+	json_t *j;
+
+	if (!r || !name)
+		return NULL;
+	if (r->attrs || !n->raw.p)
+		return json_object_get(r->attrs, name);
+	j = json_object_get(n->partial, name);
+	if (j)
+		return j;
+	if (!dm__jspan_get(n->raw, name, &v))
+		return NULL;
+	if (!n->partial) {
+		n->partial = json_object();
+		if (!n->partial)
+			return NULL;
+	}
+	j = dm__jspan_to_json(v);
+	if (!j || json_object_set_new(n->partial, name, j) < 0)
+		return NULL;
+	return j;
+}
+
+int dm_resource_attr_text_equal(const dm_resource *a, const dm_resource *b, const char *name)
+{
+	const struct res_node *na = (const struct res_node *)a, *nb = (const struct res_node *)b;
+	dm_jspan va, vb;
+
+	if (!a || !b || !na->raw.p || !nb->raw.p || a->attrs || b->attrs)
+		return 0;
+	if (!dm__jspan_get(na->raw, name, &va) || !dm__jspan_get(nb->raw, name, &vb))
+		return 0;
+	return dm__jspan_text_equal(va, vb);
 }
 
 size_t dm_inventory_count(const dm_inventory *inv)
@@ -295,10 +394,28 @@ int dm_inventory_merge(dm_inventory *dst, dm_inventory *src)
 	size_t i;
 	int rc = 0;
 
+	for (i = 0; i < src->ndocs && rc == 0; i++) {
+		rc = dm__inventory_adopt(dst, src->docs[i].buf, src->docs[i].doc);
+		if (rc == 0)
+			src->docs[i].buf = NULL, src->docs[i].doc = NULL;
+	}
 	for (i = 0; i < src->nres && rc == 0; i++) {
-		dm_resource t = src->res[i]->r;
-		src->res[i]->r.attrs = NULL;
-		src->res[i]->r.sensitive = NULL;
+		struct res_node *sn = src->res[i];
+		dm_resource t = sn->r;
+		dm_resource *added = NULL;
+		if (!t.attrs && sn->raw.p) {
+			t.sensitive = sn->r.sensitive;
+			sn->r.sensitive = NULL;
+			t.attrs = NULL;
+			rc = dm__inventory_add_lazy(dst, &t, sn->raw, &added);
+			if (rc == 0 && sn->partial) {
+				((struct res_node *)added)->partial = sn->partial;
+				sn->partial = NULL;
+			}
+			continue;
+		}
+		sn->r.attrs = NULL;
+		sn->r.sensitive = NULL;
 		rc = dm_inventory_add(dst, &t, NULL);
 	}
 	for (i = 0; i < src->nscopes && rc == 0; i++)
@@ -309,8 +426,15 @@ int dm_inventory_merge(dm_inventory *dst, dm_inventory *src)
 	for (i = 0; i < src->nres; i++) {
 		json_decref(src->res[i]->r.attrs);
 		json_decref(src->res[i]->r.sensitive);
-		src->res[i]->r.attrs = src->res[i]->r.sensitive = NULL;
+		json_decref(src->res[i]->partial);
+		src->res[i]->r.attrs = src->res[i]->r.sensitive = src->res[i]->partial = NULL;
 	}
+	for (i = 0; i < src->ndocs; i++) {
+		free(src->docs[i].buf);
+		dm__jdoc_free(src->docs[i].doc);
+		free(src->docs[i].doc);
+	}
+	src->ndocs = 0;
 	src->nres = src->nscopes = src->nsources = 0;
 	dm__strmap_free(src->byid);
 	src->byid = NULL;
@@ -450,7 +574,7 @@ json_t *dm_inventory_to_json(const dm_inventory *inv)
 			json_object_set_new(o, "flags", flags);
 		else
 			json_decref(flags);
-		json_object_set(o, "attributes", r->attrs ? r->attrs : json_null());
+		json_object_set(o, "attributes", dm_resource_attrs(r) ? dm_resource_attrs(r) : json_null());
 		if (r->sensitive)
 			json_object_set(o, "sensitive_attributes", r->sensitive);
 		json_array_append_new(resources, o);
@@ -613,22 +737,174 @@ done:
 	return rc;
 }
 
+/* Line and column (1-based) of a byte offset, for error messages. */
+static void line_col(const char *buf, size_t off, int *line, int *col)
+{
+	size_t i;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < off; i++) {
+		if (buf[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+static const char *span_str(dm_inventory *inv, dm_jspan obj, const char *key)
+{
+	dm_jspan v;
+	char *tmp;
+	const char *r;
+
+	if (!dm__jspan_get(obj, key, &v) || dm__jspan_type(v) != DM_J_STRING)
+		return NULL;
+	if (!memchr(v.p, '\\', v.len))
+		return dm__arena_strndup(inv->arena, v.p + 1, v.len - 2);
+	tmp = dm__jspan_strdup(v);
+	r = dm__arena_strdup(inv->arena, tmp);
+	free(tmp);
+	return r;
+}
+
+/*
+ * Load an inventory file lazily: the resources' attributes stay raw text
+ * (validated) until used. Scopes and sources are small and go through the
+ * jansson path.
+ */
 int dm_inventory_load_json(dm_inventory **out, dm_ctx *ctx, const char *path)
 {
-	json_error_t err;
-	json_t *doc;
-	int rc;
+	dm_inventory *inv = NULL, *head = NULL;
+	dm_jdoc *doc = NULL;
+	char *buf = NULL;
+	size_t len = 0, off = 0, i;
+	const char *msg = NULL;
+	dm_jspan root, arr, v;
+	json_t *shell = NULL;
+	dm_jiter it;
+	int rc, line, col;
 
 	*out = NULL;
-	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+	rc = dm__read_file(ctx, path, (size_t)4 << 30, &buf, &len);
+	if (rc < 0)
+		return rc;
+	doc = dm__calloc(1, sizeof(*doc));
 	if (!doc) {
-		if (err.line < 0 || strstr(err.text, "unable to open"))
-			return dm__error(ctx, DM_ENOTFOUND, "%s: cannot read inventory: %s", path,
-					 err.text);
-		return dm__error(ctx, DM_EPARSE, "%s:%d:%d: invalid JSON: %s", path, err.line,
-				 err.column, err.text);
+		free(buf);
+		return dm__error(ctx, DM_ENOMEM, "%s: out of memory", path);
 	}
-	rc = dm_inventory_from_json(out, ctx, doc, path);
-	json_decref(doc);
+	rc = dm__jdoc_parse(doc, buf, len, &off, &msg);
+	if (rc < 0) {
+		free(doc);
+		if (rc == -2) {
+			free(buf);
+			return dm__error(ctx, DM_ENOMEM, "%s: out of memory", path);
+		}
+		line_col(buf, off, &line, &col);
+		free(buf);
+		return dm__error(ctx, DM_EPARSE, "%s:%d:%d: invalid JSON: %s", path, line, col, msg);
+	}
+	root = dm__jdoc_root(doc);
+	if (dm__jspan_type(root) != DM_J_OBJECT) {
+		rc = dm__error(ctx, DM_EPARSE, "%s: inventory is not a JSON object", path);
+		goto fail;
+	}
+	/* Envelope, scopes and sources through the jansson path (small). */
+	shell = json_object();
+	if (!shell) {
+		rc = dm__error(ctx, DM_ENOMEM, "%s: out of memory", path);
+		goto fail;
+	}
+	{
+		static const char *const small[] = {"schema", "scopes", "sources"};
+		for (i = 0; i < 3; i++) {
+			if (dm__jspan_get(root, small[i], &v))
+				json_object_set_new(shell, small[i], dm__jspan_to_json(v));
+		}
+		json_object_set_new(shell, "resources", json_array());
+	}
+	if (!dm__jspan_get(root, "resources", &arr) || dm__jspan_type(arr) != DM_J_ARRAY)
+		json_object_del(shell, "resources");
+	rc = dm_inventory_from_json(&head, ctx, shell, path);
+	if (rc < 0)
+		goto fail;
+	inv = head;
+	head = NULL;
+	rc = dm__inventory_adopt(inv, buf, doc);
+	if (rc < 0) {
+		rc = dm__error(ctx, DM_ENOMEM, "%s: out of memory", path);
+		goto fail;
+	}
+	buf = NULL;
+	doc = NULL;
+	dm__jiter_init(&it, arr);
+	i = 0;
+	while (dm__jiter_element(&it, &v)) {
+		dm_resource r;
+		dm_jspan attrs, flags, fv, sens;
+		dm_jiter fit;
+		memset(&r, 0, sizeof(r));
+		if (dm__jspan_type(v) != DM_J_OBJECT)
+			goto bad_res;
+		r.provider = span_str(inv, v, "provider");
+		r.type = span_str(inv, v, "type");
+		r.id = span_str(inv, v, "id");
+		if (!r.provider || !r.type || !r.id)
+			goto bad_res;
+		r.account = span_str(inv, v, "account");
+		r.region = span_str(inv, v, "region");
+		r.address = span_str(inv, v, "address");
+		r.source_uri = span_str(inv, v, "source_uri");
+		r.commit = span_str(inv, v, "commit");
+		r.name = span_str(inv, v, "name");
+		r.module = span_str(inv, v, "module");
+		if (dm__jspan_get(v, "flags", &flags) && dm__jspan_type(flags) == DM_J_ARRAY) {
+			dm__jiter_init(&fit, flags);
+			while (dm__jiter_element(&fit, &fv)) {
+				size_t k;
+				for (k = 0; k < sizeof(flag_names) / sizeof(flag_names[0]); k++) {
+					if (dm__jspan_streq(fv, flag_names[k].name))
+						r.flags |= flag_names[k].flag;
+				}
+			}
+		}
+		if (dm__jspan_get(v, "sensitive_attributes", &sens) && dm__jspan_type(sens) == DM_J_ARRAY)
+			r.sensitive = dm__jspan_to_json(sens);
+		if (dm__jspan_get(v, "attributes", &attrs)) {
+			if (dm__jspan_type(attrs) != DM_J_OBJECT)
+				goto bad_res;
+			rc = dm__inventory_add_lazy(inv, &r, attrs, NULL);
+		} else {
+			r.attrs = json_object();
+			rc = dm_inventory_add(inv, &r, NULL);
+		}
+		if (rc < 0) {
+			rc = dm__error(ctx, DM_ENOMEM, "%s: out of memory", path);
+			goto fail;
+		}
+		i++;
+		continue;
+bad_res:
+		json_decref(r.sensitive);
+		rc = dm__error(ctx, DM_EPARSE,
+			       "%s: resource %zu lacks provider/type/id or has non-object attributes",
+			       path, i);
+		goto fail;
+	}
+	json_decref(shell);
+	*out = inv;
+	return 0;
+fail:
+	json_decref(shell);
+	dm_inventory_free(inv);
+	dm_inventory_free(head);
+	if (doc) {
+		dm__jdoc_free(doc);
+		free(doc);
+	}
+	free(buf);
 	return rc;
 }

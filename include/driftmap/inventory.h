@@ -85,6 +85,23 @@ dm_resource *dm_inventory_find(const dm_inventory *inv, const char *provider,
 			       const char *type, const char *id);
 /** Next resource with the same (provider, type, id) as r; NULL when none. */
 dm_resource *dm_inventory_find_next(const dm_inventory *inv, const dm_resource *r);
+/**
+ * The attributes object of r (borrowed). Resources read from big documents
+ * (state files, inventory files) keep their attributes as raw JSON text and
+ * materialise them here on first use: always read attributes through
+ * dm_resource_attrs()/dm_resource_attr(), never r->attrs directly (it is
+ * NULL until materialised). NULL only on allocation failure.
+ */
+json_t *dm_resource_attrs(const dm_resource *r);
+/** One top-level attribute (borrowed), NULL when absent. Does not materialise the others. */
+json_t *dm_resource_attr(const dm_resource *r, const char *name);
+/**
+ * Fast path for comparisons: 1 when attribute `name` is present in both and
+ * has the same JSON text (whitespace aside) in both; 0 otherwise (which
+ * proves nothing: compare the values).
+ */
+int dm_resource_attr_text_equal(const dm_resource *a, const dm_resource *b, const char *name);
+
 /** Intern a string in the inventory's arena (lives as long as the inventory). */
 const char *dm_inventory_intern(dm_inventory *inv, const char *s);
 
