@@ -1,12 +1,131 @@
-/* driftmap CLI — `driftmap diagram` (wired to graph/ once the graph API lands). */
+/* driftmap CLI — `driftmap diagram`: current, target and drift topology. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "driftmap/graph.h"
+
+static const char diagram_help[] =
+	"usage: driftmap diagram --view current|target|drift [--state SRC]... [--live FILE]\n"
+	"                        [--provider NAME]... [--region R]... [--profile P]...\n"
+	"                        --output svg=PATH|png=PATH|pdf=PATH|dot=PATH|gv=PATH ...\n"
+	"                        [--vpc ID]... [--type TYPE]... [--tag KEY=VALUE]...\n"
+	"                        [--focus ID [--depth N]] [--ignore FILE]\n"
+	"\n"
+	"Draw the live topology (current), the state's (target) or their union styled by\n"
+	"drift finding (drift). All views share one layout, so positions match. Output is\n"
+	"deterministic. Big estates are paged: NAME-overview.svg plus NAME-vpc-<id>.svg.\n"
+	"\n"
+	"  --view V           current (live), target (state) or drift (both); default drift\n"
+	"  --output F=PATH    svg, png, pdf, dot (laid out) or gv (DOT before layout); repeatable\n"
+	"  --region/--vpc/--type/--tag   keep only matching resources\n"
+	"  --focus ID         only ID's neighbourhood, --depth N edges away (default 1)\n"
+	"  --live FILE        saved inventory instead of calling APIs; without --state the\n"
+	"                     current view needs no state at all\n";
 
 int cmd_diagram(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_error("diagram: not built yet in this revision");
-	return DM_EXIT_ERROR;
+	cli_opts o;
+	dm_ctx *ctx = NULL;
+	dm_inventory *state = NULL, *live = NULL;
+	dm_ignore *ign = NULL;
+	dm_drift *drift = NULL;
+	dm_graph *g = NULL;
+	const dm_type_table *tables[32];
+	size_t ntables, i;
+	dm_graph_options gopt;
+	dm_graph_output outs[CLI_MAX_LIST];
+	char fmts[CLI_MAX_LIST][16];
+	dm_graph_view view = DM_VIEW_DRIFT;
+	dm_diff_options dopt;
+	int rc = DM_EXIT_ERROR, k;
+
+	for (k = 1; k < argc; k++) {
+		if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0) {
+			fputs(diagram_help, stdout);
+			return DM_EXIT_OK;
+		}
+	}
+	if (cli_parse(argc, argv, &o, NULL, "diagram"))
+		return DM_EXIT_ERROR;
+	if (o.view && strcmp(o.view, "segmentation") == 0) {
+		cli_error("diagram: the segmentation view is drawn by 'driftmap posture' (see docs/posture.md)");
+		return DM_EXIT_ERROR;
+	}
+	if (o.view && dm_graph_view_parse(o.view, &view) < 0) {
+		cli_error("diagram: unknown view '%s' (current, target, drift)", o.view);
+		return DM_EXIT_ERROR;
+	}
+	if (o.outputs.n == 0) {
+		cli_error("diagram: at least one --output FORMAT=PATH is required");
+		return DM_EXIT_ERROR;
+	}
+	for (i = 0; i < o.outputs.n; i++) {
+		const char *spec = o.outputs.v[i], *eq = strchr(spec, '=');
+		size_t n = eq ? (size_t)(eq - spec) : 0;
+		if (!eq || n == 0 || n >= sizeof(fmts[0]) || !eq[1]) {
+			cli_error("diagram: bad --output '%s' (expected svg=PATH, png=, pdf=, dot= or gv=)", spec);
+			return DM_EXIT_ERROR;
+		}
+		memcpy(fmts[i], spec, n);
+		fmts[i][n] = '\0';
+		if (strcmp(fmts[i], "svg") && strcmp(fmts[i], "png") && strcmp(fmts[i], "pdf") &&
+		    strcmp(fmts[i], "dot") && strcmp(fmts[i], "gv")) {
+			cli_error("diagram: unknown diagram format '%s' (svg, png, pdf, dot, gv)", fmts[i]);
+			return DM_EXIT_ERROR;
+		}
+		outs[i].view = view;
+		outs[i].format = fmts[i];
+		outs[i].path = eq + 1;
+	}
+	ctx = cli_ctx(&o);
+	if (!ctx)
+		return DM_EXIT_ERROR;
+	if (cli_load_states(ctx, &o, &state))
+		goto done;
+	if (view != DM_VIEW_TARGET || o.live) {
+		if (cli_load_live(ctx, &o, state, &live))
+			goto done;
+	}
+	ntables = cli_type_tables(ctx, tables, sizeof(tables) / sizeof(tables[0]));
+	if (live && dm_inventory_count(state) > 0) {
+		if (o.ignore && dm_ignore_load(&ign, ctx, o.ignore) < 0) {
+			cli_error("%s", dm_ctx_last_error(ctx));
+			goto done;
+		}
+		memset(&dopt, 0, sizeof(dopt));
+		dopt.tables = tables;
+		dopt.ntables = ntables;
+		dopt.ignore = ign;
+		if (dm_diff(&drift, ctx, state, live, &dopt) < 0) {
+			cli_error("%s", dm_ctx_last_error(ctx));
+			goto done;
+		}
+	}
+	memset(&gopt, 0, sizeof(gopt));
+	gopt.regions = o.regions.v;
+	gopt.nregions = o.regions.n;
+	gopt.vpcs = o.filters_vpc.v;
+	gopt.nvpcs = o.filters_vpc.n;
+	gopt.types = o.filters_type.v;
+	gopt.ntypes = o.filters_type.n;
+	gopt.tags = o.filters_tag.v;
+	gopt.ntags = o.filters_tag.n;
+	gopt.focus = o.focus;
+	gopt.depth = (unsigned)o.depth;
+	if (dm_graph_build(&g, ctx, live, dm_inventory_count(state) ? state : NULL, drift, tables,
+			   ntables, &gopt) < 0 ||
+	    dm_graph_render_all(ctx, g, outs, o.outputs.n) < 0) {
+		cli_error("%s", dm_ctx_last_error(ctx));
+		goto done;
+	}
+	rc = DM_EXIT_OK;
+done:
+	dm_graph_free(g);
+	dm_drift_free(drift);
+	dm_ignore_free(ign);
+	dm_inventory_free(live);
+	dm_inventory_free(state);
+	dm_ctx_free(ctx);
+	return rc;
 }
