@@ -227,6 +227,17 @@ json_t *dm_resource_attr(const dm_resource *r, const char *name)
 	return j;
 }
 
+int dm_inventory_materialize(const dm_inventory *inv)
+{
+	size_t i;
+
+	for (i = 0; inv && i < inv->nres; i++) {
+		if (!dm_resource_attrs(&inv->res[i]->r))
+			return DM_ENOMEM;
+	}
+	return 0;
+}
+
 int dm_resource_attr_text_equal(const dm_resource *a, const dm_resource *b, const char *name)
 {
 	const struct res_node *na = (const struct res_node *)a, *nb = (const struct res_node *)b;

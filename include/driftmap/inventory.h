@@ -102,6 +102,13 @@ json_t *dm_resource_attr(const dm_resource *r, const char *name);
  */
 int dm_resource_attr_text_equal(const dm_resource *a, const dm_resource *b, const char *name);
 
+/**
+ * Materialise the attributes of every lazily loaded resource (r->attrs is
+ * then set for all). Logically const: only caches change. 0 or DM_ENOMEM.
+ * Entry points that walk whole attribute objects call this first.
+ */
+int dm_inventory_materialize(const dm_inventory *inv);
+
 /** Intern a string in the inventory's arena (lives as long as the inventory). */
 const char *dm_inventory_intern(dm_inventory *inv, const char *s);
 
