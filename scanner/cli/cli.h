@@ -68,5 +68,6 @@ int cmd_scan(int argc, char **argv);
 int cmd_inventory(int argc, char **argv);
 int cmd_providers(int argc, char **argv);
 int cmd_diagram(int argc, char **argv);
+int cmd_posture(int argc, char **argv);
 
 #endif

@@ -10,6 +10,7 @@ static void usage(FILE *f)
 	      "Commands:\n"
 	      "  scan       compare Terraform state with the live cloud and report drift\n"
 	      "  diagram    draw the current, target or drift topology with Graphviz\n"
+	      "  posture    evaluate segmentation, IAM and EKS posture rules over the live inventory\n"
 	      "  inventory  collect the live inventory and save it for offline use\n"
 	      "  providers  list built-in and plugin providers and their resource types\n"
 	      "  version    print the version\n"
@@ -48,6 +49,8 @@ int main(int argc, char **argv)
 		return cmd_providers(argc - 1, argv + 1);
 	if (strcmp(cmd, "diagram") == 0)
 		return cmd_diagram(argc - 1, argv + 1);
+	if (strcmp(cmd, "posture") == 0)
+		return cmd_posture(argc - 1, argv + 1);
 	cli_error("unknown command '%s' (run 'driftmap --help')", cmd);
 	return DM_EXIT_ERROR;
 }
