@@ -120,6 +120,8 @@ static int scan_string(struct scan *s)
 				if (s->end - s->p < 6 || hexval(s->p[2]) < 0 || hexval(s->p[3]) < 0 ||
 				    hexval(s->p[4]) < 0 || hexval(s->p[5]) < 0)
 					return fail(s, "invalid \\u escape");
+				if (memcmp(s->p + 2, "0000", 4) == 0)
+					return fail(s, "NUL character (\\u0000) in string");
 				s->p += 6;
 				break;
 			default:
@@ -495,17 +497,19 @@ int dm__jspan_get(dm_jspan obj, const char *key, dm_jspan *value)
 {
 	dm_jiter it;
 	dm_jspan k, v;
-
 	if (dm__jspan_type(obj) != DM_J_OBJECT)
 		return 0;
+	int found = 0;
+
 	dm__jiter_init(&it, obj);
 	while (dm__jiter_member(&it, &k, &v)) {
+		/* the last duplicate wins, as in jansson (and Go's encoding/json) */
 		if (dm__jspan_streq(k, key)) {
 			*value = v;
-			return 1;
+			found = 1;
 		}
 	}
-	return 0;
+	return found;
 }
 
 static void put_utf8(char **o, uint32_t cp)
