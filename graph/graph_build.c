@@ -1207,8 +1207,10 @@ int dm_graph_build(dm_graph **out, dm_ctx *ctx, const dm_inventory *live,
 		set_status(&b, g->nodes[i]);
 	if (b.oom)
 		goto oom;
-	qsort(g->nodes, g->nnodes, sizeof(*g->nodes), cmp_node);
-	qsort(g->edges, g->nedges, sizeof(*g->edges), cmp_edge);
+	if (g->nnodes)
+		qsort(g->nodes, g->nnodes, sizeof(*g->nodes), cmp_node);
+	if (g->nedges)
+		qsort(g->edges, g->nedges, sizeof(*g->edges), cmp_edge);
 	place(&b);
 	for (i = 0; i < g->nedges; i++)
 		g->edges[i]->pub.detail = dm__graph_edge_detail(g, g->edges[i]);

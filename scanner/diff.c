@@ -315,7 +315,7 @@ int dm__diff_complete(dm_diffrun *run, const char *provider, const char *account
 void dm__infer_scope(dm_diffrun *run, const dm_resource *r, const char **account,
 		     const char **region)
 {
-	const char *arn = dm__json_str(json_object_get(r->attrs, "arn"));
+	const char *arn = dm__json_str(dm_resource_attr(r, "arn"));
 	const char *az, *reg, *owner;
 
 	*account = r->account;
@@ -343,8 +343,8 @@ void dm__infer_scope(dm_diffrun *run, const dm_resource *r, const char **account
 		}
 	}
 	if (!*region) {
-		reg = dm__json_str(json_object_get(r->attrs, "region"));
-		az = dm__json_str(json_object_get(r->attrs, "availability_zone"));
+		reg = dm__json_str(dm_resource_attr(r, "region"));
+		az = dm__json_str(dm_resource_attr(r, "availability_zone"));
 		if (reg) {
 			*region = reg;
 		} else if (az) {
@@ -356,7 +356,7 @@ void dm__infer_scope(dm_diffrun *run, const dm_resource *r, const char **account
 		}
 	}
 	if (!*account) {
-		owner = dm__json_str(json_object_get(r->attrs, "owner_id"));
+		owner = dm__json_str(dm_resource_attr(r, "owner_id"));
 		if (owner)
 			*account = owner;
 	}
@@ -715,6 +715,74 @@ nomem:
 	return DM_ENOMEM;
 }
 
+json_t *dm__diff_view(const dm_resource *r, const char *const *keys)
+{
+	json_t *v;
+	size_t i;
+
+	if (r->attrs)
+		return json_incref(r->attrs);
+	v = json_object();
+	for (i = 0; v && keys[i]; i++) {
+		json_t *a = dm_resource_attr(r, keys[i]);
+		if (a && json_object_set(v, keys[i], a) < 0) {
+			json_decref(v);
+			return NULL;
+		}
+	}
+	return v;
+}
+
+/*
+ * Compare one state resource with one live resource through the type spec.
+ * Lazily loaded resources first take a fast path: when every compared
+ * attribute has the same JSON text on both sides they are in sync without
+ * materialising anything; otherwise only the compared attributes are
+ * materialised (views).
+ */
+static int compare_pair(dm_diffrun *run, dm_pair *p, const dm_type_spec *spec,
+			const dm_resource *s, const dm_resource *l)
+{
+	const char *keys[80];
+	json_t *sv = NULL, *lv = NULL;
+	size_t i, n = 0;
+	int rc, all_equal = 1, has_tags = 0;
+
+	if (!spec)
+		return 0;
+	if (s->attrs && l->attrs)
+		return dm__compare_resource(run, p, spec, s->attrs, l->attrs);
+	for (i = 0; i < spec->nattrs && n + 2 < sizeof(keys) / sizeof(keys[0]); i++) {
+		const dm_attr_spec *a = &spec->attrs[i];
+		if (a->cmp == DM_CMP_IGNORE || dm__atoms_owns(spec->type, a->name))
+			continue;
+		keys[n++] = a->name;
+		if (a->cmp == DM_CMP_TAGS)
+			has_tags = 1;
+		if (all_equal && !dm_resource_attr_text_equal(s, l, a->name))
+			all_equal = 0;
+	}
+	if (has_tags) {
+		keys[n++] = "tags_all";
+		if (all_equal && !dm_resource_attr_text_equal(s, l, "tags_all"))
+			all_equal = 0;
+	}
+	keys[n] = NULL;
+	if (all_equal && i == spec->nattrs)
+		return 0;
+	sv = dm__diff_view(s, keys);
+	lv = dm__diff_view(l, keys);
+	if (!sv || !lv) {
+		json_decref(sv);
+		json_decref(lv);
+		return DM_ENOMEM;
+	}
+	rc = dm__compare_resource(run, p, spec, sv, lv);
+	json_decref(sv);
+	json_decref(lv);
+	return rc;
+}
+
 /* Compare a matched group: prefer a holder that is in sync. */
 static int compare_group(dm_diffrun *run, const struct sgroup *g, dm_pair *p)
 {
@@ -722,13 +790,13 @@ static int compare_group(dm_diffrun *run, const struct sgroup *g, dm_pair *p)
 	int rc;
 
 	if (g->nholders) {
-		rc = dm__compare_resource(run, NULL, g->spec, g->first->attrs, p->live->attrs);
+		rc = compare_pair(run, NULL, g->spec, g->first, p->live);
 		if (rc < 0)
 			return rc;
 		for (h = 0; rc > 0 && h < g->nholders; h++) {
 			const dm_resource *r = dm_inventory_at(run->state, g->holders[h]);
 			const dm_type_spec *spec = dm__diff_spec(run, r);
-			int c = dm__compare_resource(run, NULL, spec, r->attrs, p->live->attrs);
+			int c = compare_pair(run, NULL, spec, r, p->live);
 			if (c < 0)
 				return c;
 			if (c == 0) {
@@ -737,7 +805,7 @@ static int compare_group(dm_diffrun *run, const struct sgroup *g, dm_pair *p)
 			}
 		}
 	}
-	rc = dm__compare_resource(run, p, g->spec, p->state->attrs, p->live->attrs);
+	rc = compare_pair(run, p, g->spec, p->state, p->live);
 	return rc < 0 ? rc : 0;
 }
 
@@ -775,9 +843,6 @@ int dm_diff(dm_drift **out, dm_ctx *ctx, const dm_inventory *state, const dm_inv
 	if (!out || !state || !live)
 		return dm__error(ctx, DM_EINVAL, "diff: missing state or live inventory");
 	*out = NULL;
-	/* lazily loaded inventories: the comparison reads whole attribute objects */
-	if (dm_inventory_materialize(state) < 0 || dm_inventory_materialize(live) < 0)
-		return dm__error(ctx, DM_ENOMEM, "diff: out of memory materialising attributes");
 	memset(&x, 0, sizeof(x));
 	d = dm__calloc(1, sizeof(*d));
 	if (!d || dm__arena_new(&d->arena) < 0 || dm__arena_new(&run->scratch) < 0)

@@ -469,7 +469,7 @@ static void explode_sg_inline(struct actx *ax, const char *gid, const json_t *at
 
 static void explode_sg_rule(struct actx *ax, const dm_resource *r)
 {
-	const json_t *at = r->attrs;
+	const json_t *at = dm_resource_attrs(r);
 	const char *type = dm__json_str(json_object_get(at, "type"));
 	char pbuf[40];
 	struct atom a;
@@ -496,7 +496,7 @@ static void explode_sg_rule(struct actx *ax, const dm_resource *r)
 
 static void explode_vpc_sg_rule(struct actx *ax, const dm_resource *r, int egress)
 {
-	const json_t *at = r->attrs;
+	const json_t *at = dm_resource_attrs(r);
 	char pbuf[40];
 	struct atom a;
 
@@ -586,9 +586,9 @@ static void explode_route(struct actx *ax, const dm_resource *r)
 
 	memset(&a, 0, sizeof(a));
 	a.kind = AT_ROUTE;
-	a.owner = dm__json_str(json_object_get(r->attrs, "route_table_id"));
+	a.owner = dm__json_str(json_object_get(dm_resource_attrs(r), "route_table_id"));
 	a.path = "route_table_id";
-	route_emit(ax, &a, r->attrs, "destination_cidr_block", "destination_ipv6_cidr_block",
+	route_emit(ax, &a, dm_resource_attrs(r), "destination_cidr_block", "destination_ipv6_cidr_block",
 		   "destination_prefix_list_id");
 }
 
@@ -706,13 +706,13 @@ static void explode_nacl_rule(struct actx *ax, const dm_resource *r)
 
 	memset(&a, 0, sizeof(a));
 	a.kind = AT_NACL;
-	a.owner = dm__json_str(json_object_get(r->attrs, "network_acl_id"));
-	a.egress = truthy(json_object_get(r->attrs, "egress"));
-	a.rule_no = num_or(json_object_get(r->attrs, "rule_number"), -1);
+	a.owner = dm__json_str(json_object_get(dm_resource_attrs(r), "network_acl_id"));
+	a.egress = truthy(json_object_get(dm_resource_attrs(r), "egress"));
+	a.rule_no = num_or(json_object_get(dm_resource_attrs(r), "rule_number"), -1);
 	a.path = "rule_number";
 	if (a.rule_no < 0)
 		return;
-	nacl_fill(&a, r->attrs, "protocol", "rule_action");
+	nacl_fill(&a, dm_resource_attrs(r), "protocol", "rule_action");
 	emit_atom(ax, &a);
 }
 
@@ -758,7 +758,7 @@ int dm__atoms_standalone(const char *type)
 
 static const char *role_name(const dm_resource *r)
 {
-	const char *n = dm__json_str(json_object_get(r->attrs, "name"));
+	const char *n = dm__json_str(dm_resource_attr(r, "name"));
 	return n ? n : r->id;
 }
 
@@ -768,26 +768,48 @@ static void explode_live(struct actx *ax, const dm_resource *r)
 
 	if (!r->provider || strcmp(r->provider, "aws") != 0 || !r->id)
 		return;
-	if (is(t, "aws_security_group"))
-		explode_sg_inline(ax, r->id, r->attrs);
-	else if (is(t, "aws_route_table"))
-		explode_routes_inline(ax, r->id, r->attrs);
-	else if (is(t, "aws_iam_role"))
-		explode_role(ax, r->id, r->attrs);
-	else if (is(t, "aws_network_acl"))
-		explode_nacl_inline(ax, r->id, r->attrs, 1);
+	static const char *const k_sg[] = {"ingress", "egress", NULL};
+	static const char *const k_rt[] = {"route", NULL};
+	static const char *const k_role[] = {"managed_policy_arns", "inline_policy", "name", NULL};
+	static const char *const k_acl[] = {"ingress", "egress", "subnet_ids", NULL};
+	json_t *v = NULL;
+
+	if (is(t, "aws_security_group")) {
+		v = dm__diff_view(r, k_sg);
+		explode_sg_inline(ax, r->id, v);
+	} else if (is(t, "aws_route_table")) {
+		v = dm__diff_view(r, k_rt);
+		explode_routes_inline(ax, r->id, v);
+	} else if (is(t, "aws_iam_role")) {
+		v = dm__diff_view(r, k_role);
+		explode_role(ax, r->id, v);
+	} else if (is(t, "aws_network_acl")) {
+		v = dm__diff_view(r, k_acl);
+		explode_nacl_inline(ax, r->id, v, 1);
+	}
+	json_decref(v);
 }
 
 static void explode_state(struct actx *ax, const dm_resource *r)
 {
+	static const char *const k_sg[] = {"ingress", "egress", NULL};
+	static const char *const k_rt[] = {"route", NULL};
+	static const char *const k_role[] = {"managed_policy_arns", "inline_policy", "name", NULL};
+	static const char *const k_acl[] = {"ingress", "egress", "subnet_ids", NULL};
 	const char *t = r->type;
-	const json_t *at = r->attrs;
+	const json_t *at = NULL;
+	json_t *view = NULL;
 	size_t i;
 
 	if (!r->provider || strcmp(r->provider, "aws") != 0 || !r->id)
 		return;
+	/* small standalone resources are materialised whole; parents through views */
+	if (is(t, "aws_iam_role_policy_attachment") || is(t, "aws_iam_policy_attachment") ||
+	    is(t, "aws_iam_role_policy") || is(t, "aws_network_acl_association"))
+		at = dm_resource_attrs(r);
 	if (is(t, "aws_security_group") || is(t, "aws_default_security_group")) {
-		explode_sg_inline(ax, r->id, at);
+		view = dm__diff_view(r, k_sg);
+		explode_sg_inline(ax, r->id, view);
 	} else if (is(t, "aws_security_group_rule")) {
 		explode_sg_rule(ax, r);
 	} else if (is(t, "aws_vpc_security_group_ingress_rule")) {
@@ -795,11 +817,13 @@ static void explode_state(struct actx *ax, const dm_resource *r)
 	} else if (is(t, "aws_vpc_security_group_egress_rule")) {
 		explode_vpc_sg_rule(ax, r, 1);
 	} else if (is(t, "aws_route_table") || is(t, "aws_default_route_table")) {
-		explode_routes_inline(ax, r->id, at);
+		view = dm__diff_view(r, k_rt);
+		explode_routes_inline(ax, r->id, view);
 	} else if (is(t, "aws_route")) {
 		explode_route(ax, r);
 	} else if (is(t, "aws_iam_role")) {
-		explode_role(ax, role_name(r), at);
+		view = dm__diff_view(r, k_role);
+		explode_role(ax, role_name(r), view);
 	} else if (is(t, "aws_iam_role_policy_attachment")) {
 		attach_emit(ax, dm__json_str(json_object_get(at, "role")),
 			    dm__json_str(json_object_get(at, "policy_arn")), "policy_arn");
@@ -826,9 +850,11 @@ static void explode_state(struct actx *ax, const dm_resource *r)
 		inline_emit(ax, role, name, dm__json_str(json_object_get(at, "policy")), NULL,
 			    "policy");
 	} else if (is(t, "aws_network_acl")) {
-		explode_nacl_inline(ax, r->id, at, 1);
+		view = dm__diff_view(r, k_acl);
+		explode_nacl_inline(ax, r->id, view, 1);
 	} else if (is(t, "aws_default_network_acl")) {
-		explode_nacl_inline(ax, r->id, at, 0); /* subnet_ids: AWS's fallback, ignored */
+		view = dm__diff_view(r, k_acl);
+		explode_nacl_inline(ax, r->id, view, 0); /* subnet_ids: AWS's fallback, ignored */
 	} else if (is(t, "aws_network_acl_rule")) {
 		explode_nacl_rule(ax, r);
 	} else if (is(t, "aws_network_acl_association")) {
@@ -840,6 +866,7 @@ static void explode_state(struct actx *ax, const dm_resource *r)
 		a.path = "subnet_id";
 		emit_atom(ax, &a);
 	}
+	json_decref(view);
 }
 
 int dm__atoms_run(dm_diffrun *run, dm_pair *pairs, size_t npairs)

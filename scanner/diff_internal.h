@@ -116,6 +116,13 @@ void dm__infer_scope(dm_diffrun *run, const dm_resource *r, const char **account
 
 /** Is attribute `name` of `type` handled by coverage (not compared as a whole)? */
 int dm__atoms_owns(const char *type, const char *name);
+/**
+ * A JSON object holding only the listed top-level attributes of r (borrowed
+ * values; NULL-terminated key list), so lazily loaded resources materialise
+ * just what is compared. For a materialised resource: a new reference to its
+ * attributes. Caller decrefs. NULL on allocation failure.
+ */
+json_t *dm__diff_view(const dm_resource *r, const char *const *keys);
 /** Is `type` a sub-resource type the atom engine resolves? */
 int dm__atoms_standalone(const char *type);
 /**

@@ -100,8 +100,8 @@ typedef struct dm_graph_style {
 	const char *fillcolor;    /* NULL: default */
 	const char *color;
 	const char *css_class;    /* extra SVG class */
-	const char *badge;        /* text badge, NULL: none */
-	int hidden;
+	const char *badge;        /* reserved: labels are laid out once for every view, so not drawn yet */
+	int hidden;               /* 1: invisible in the segmentation view */
 } dm_graph_style;
 
 typedef void (*dm_graph_node_style_fn)(const dm_graph_node *n, dm_graph_style *out, void *ud);
