@@ -243,9 +243,15 @@ int dm_resource_attr_text_equal(const dm_resource *a, const dm_resource *b, cons
 	const struct res_node *na = (const struct res_node *)a, *nb = (const struct res_node *)b;
 	dm_jspan va, vb;
 
+	int ha, hb;
+
 	if (!a || !b || !na->raw.p || !nb->raw.p || a->attrs || b->attrs)
 		return 0;
-	if (!dm__jspan_get(na->raw, name, &va) || !dm__jspan_get(nb->raw, name, &vb))
+	ha = dm__jspan_get(na->raw, name, &va);
+	hb = dm__jspan_get(nb->raw, name, &vb);
+	if (!ha && !hb)
+		return 1; /* absent on both sides */
+	if (!ha || !hb)
 		return 0;
 	return dm__jspan_text_equal(va, vb);
 }

@@ -96,9 +96,9 @@ json_t *dm_resource_attrs(const dm_resource *r);
 /** One top-level attribute (borrowed), NULL when absent. Does not materialise the others. */
 json_t *dm_resource_attr(const dm_resource *r, const char *name);
 /**
- * Fast path for comparisons: 1 when attribute `name` is present in both and
- * has the same JSON text (whitespace aside) in both; 0 otherwise (which
- * proves nothing: compare the values).
+ * Fast path for comparisons: 1 when attribute `name` is absent from both, or
+ * present in both with the same JSON text (whitespace aside); 0 otherwise
+ * (which proves nothing: compare the values).
  */
 int dm_resource_attr_text_equal(const dm_resource *a, const dm_resource *b, const char *name);
 

@@ -53,6 +53,29 @@ int dm__read_file(dm_ctx *ctx, const char *path, size_t max, char **out, size_t 
 	if (!f)
 		return dm__error(ctx, errno == ENOENT ? DM_ENOTFOUND : DM_EIO, "%s: %s", path,
 				 strerror(errno));
+	if (S_ISREG(st.st_mode) && st.st_size > 0 && (unsigned long long)st.st_size <= max) {
+		/* regular file: one read into a buffer of the right size */
+		size_t n = (size_t)st.st_size, got;
+		char *buf = malloc(n + 1);
+		if (!buf) {
+			fclose(f);
+			return dm__error(ctx, DM_ENOMEM, "%s: out of memory (%zu bytes)", path, n);
+		}
+		got = fread(buf, 1, n, f);
+		if (got == n && fgetc(f) == EOF && !ferror(f)) {
+			buf[n] = '\0';
+			fclose(f);
+			*out = buf;
+			if (out_len)
+				*out_len = n;
+			return 0;
+		}
+		free(buf);
+		if (fseek(f, 0, SEEK_SET) != 0) {
+			fclose(f);
+			return dm__error(ctx, DM_EIO, "%s: changed while being read", path);
+		}
+	}
 	rc = dm__read_stream(ctx, f, path, max, out, out_len);
 	fclose(f);
 	return rc;
