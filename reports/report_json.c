@@ -197,6 +197,14 @@ static json_t *changes_json(const dm_finding *f)
 	return arr;
 }
 
+static json_t *rfc3339_json(long long t)
+{
+	char buf[32];
+
+	dm__rfc3339(t, buf, sizeof(buf));
+	return json_string(buf);
+}
+
 static json_t *finding_json(const dm_finding *f, dm__srcloc *loc)
 {
 	json_t *o = json_object();
@@ -206,6 +214,7 @@ static json_t *finding_json(const dm_finding *f, dm__srcloc *loc)
 	if (set(o, "fingerprint", json_string(f->fingerprint)) < 0 ||
 	    set(o, "kind", json_string(dm_finding_kind_name(f->kind))) < 0 ||
 	    set(o, "severity", json_string(dm__sev_name(f->severity))) < 0 ||
+	    (f->first_seen > 0 && set(o, "first_seen", rfc3339_json(f->first_seen)) < 0) ||
 	    set(o, "provider", dm__rep_jstr_or_null(f->provider)) < 0 ||
 	    set(o, "type", dm__rep_jstr_or_null(f->type)) < 0 ||
 	    set(o, "resource_id", dm__rep_jstr_or_null(f->resource_id)) < 0 ||

@@ -18,7 +18,8 @@
 
 /* What the state holds for one type: the attribute names with a non-null value. */
 struct type_attrs {
-	dm_strmap *attrs; /* attr name (borrowed from the state's JSON) -> this struct */
+	dm_strmap *attrs; /* attr name (in arena) -> this struct */
+	dm_arena *arena;  /* attribute names */
 };
 
 struct state_index {
@@ -46,11 +47,26 @@ static void state_index_free(struct state_index *si)
 
 	for (i = 0; i < si->n; i++) {
 		dm__strmap_free(si->all[i]->attrs);
+		dm__arena_free(si->all[i]->arena);
 		free(si->all[i]);
 	}
 	free(si->all);
 	dm__strmap_free(si->types);
 	memset(si, 0, sizeof(*si));
+}
+
+/* dm__resource_nonnull_keys callback: remember that the state holds KEY for the type. */
+static int note_attr(const char *key, void *ud)
+{
+	struct type_attrs *ta = ud;
+	const char *k;
+
+	if (dm__strmap_get(ta->attrs, key))
+		return 0;
+	k = dm__arena_strdup(ta->arena, key);
+	if (!k || dm__strmap_put(ta->attrs, k, ta) < 0)
+		return DM_ENOMEM;
+	return 0;
 }
 
 static int state_index_build(struct state_index *si, dm_ctx *ctx, const dm_inventory *state)
@@ -64,8 +80,6 @@ static int state_index_build(struct state_index *si, dm_ctx *ctx, const dm_inven
 	for (i = 0; i < n; i++) {
 		const dm_resource *r = dm_inventory_at(state, i);
 		struct type_attrs *ta = NULL;
-		const char *key = NULL;
-		json_t *val = NULL;
 
 		if (!r || !r->type || (r->flags & DM_RES_DATA))
 			continue; /* data sources are never compared */
@@ -80,18 +94,12 @@ static int state_index_build(struct state_index *si, dm_ctx *ctx, const dm_inven
 			if (!ta)
 				goto nomem;
 			si->all[si->n++] = ta;
-			if (dm__strmap_new(&ta->attrs, 32) < 0 ||
+			if (dm__strmap_new(&ta->attrs, 32) < 0 || dm__arena_new(&ta->arena) < 0 ||
 			    dm__strmap_put(si->types, r->type, ta) < 0)
 				goto nomem;
 		}
-		if (!json_is_object(r->attrs))
-			continue;
-		json_object_foreach(r->attrs, key, val) {
-			if (json_is_null(val) || dm__strmap_get(ta->attrs, key))
-				continue;
-			if (dm__strmap_put(ta->attrs, key, ta) < 0)
-				goto nomem;
-		}
+		if (dm__resource_nonnull_keys(r, note_attr, ta) != 0)
+			goto nomem;
 	}
 	return 0;
 nomem:

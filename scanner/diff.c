@@ -134,6 +134,12 @@ const dm_finding *dm_drift_at(const dm_drift *d, size_t i)
 	return (d && i < d->nfindings) ? &d->findings[i] : NULL;
 }
 
+void dm_drift_set_first_seen(dm_drift *d, size_t i, long long when)
+{
+	if (d && i < d->nfindings)
+		d->findings[i].first_seen = when;
+}
+
 const dm_summary *dm_drift_summary(const dm_drift *d)
 {
 	return d ? &d->summary : NULL;

@@ -114,6 +114,13 @@ int dm__inventory_adopt(dm_inventory *inv, char *buf, dm_jdoc *doc);
 int dm__inventory_add_lazy(dm_inventory *inv, const dm_resource *tmpl, dm_jspan attrs,
 			   dm_resource **out);
 
+/**
+ * Call fn(key, ud) for every top-level attribute of r whose value is not
+ * null, without materialising lazily loaded attributes. Stops at the first
+ * non-zero return and returns it.
+ */
+int dm__resource_nonnull_keys(const dm_resource *r, int (*fn)(const char *key, void *ud), void *ud);
+
 /* ---- context internals ----------------------------------------------- */
 
 struct dm_registry; /* providers/registry.c */

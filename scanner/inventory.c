@@ -227,6 +227,45 @@ json_t *dm_resource_attr(const dm_resource *r, const char *name)
 	return j;
 }
 
+int dm__resource_nonnull_keys(const dm_resource *r, int (*fn)(const char *key, void *ud), void *ud)
+{
+	const struct res_node *n = (const struct res_node *)r;
+	const char *key;
+	json_t *val;
+	dm_jiter it;
+	dm_jspan k, v;
+	int rc;
+
+	if (r->attrs || !n->raw.p) {
+		json_object_foreach(r->attrs, key, val) {
+			if (!json_is_null(val) && (rc = fn(key, ud)) != 0)
+				return rc;
+		}
+		return 0;
+	}
+	dm__jiter_init(&it, n->raw);
+	while (dm__jiter_member(&it, &k, &v)) {
+		char buf[256], *heap = NULL;
+		const char *name = buf;
+		if (dm__jspan_type(v) == DM_J_NULL)
+			continue;
+		if (k.len - 2 < sizeof(buf) && !memchr(k.p, '\\', k.len)) {
+			memcpy(buf, k.p + 1, k.len - 2);
+			buf[k.len - 2] = '\0';
+		} else {
+			heap = dm__jspan_strdup(k);
+			if (!heap)
+				return DM_ENOMEM;
+			name = heap;
+		}
+		rc = fn(name, ud);
+		free(heap);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 int dm_inventory_materialize(const dm_inventory *inv)
 {
 	size_t i;

@@ -646,10 +646,13 @@ int dm__pst_add(pst_run *run, const char *rule, dm_severity sev, const dm_resour
 		rc = DM_ENOMEM;
 		goto done;
 	}
-	if (dm__strmap_put(p->fp_seen, f->fingerprint, (void *)f->fingerprint) < 0) {
-		json_decref(f->evidence);
-		rc = DM_ENOMEM;
-		goto done;
+	{ /* the key must outlive reallocations of p->f: intern it */
+		const char *k = dm__arena_strdup(p->arena, f->fingerprint);
+		if (!k || dm__strmap_put(p->fp_seen, k, (void *)k) < 0) {
+			json_decref(f->evidence);
+			rc = DM_ENOMEM;
+			goto done;
+		}
 	}
 	p->nf++;
 done:
@@ -805,6 +808,14 @@ static void filter_framework(pst_run *run)
 
 /* ---- run ------------------------------------------------------------------------ */
 
+static double mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 static void run_free(pst_run *run)
 {
 	size_t i;
@@ -826,6 +837,8 @@ static void run_free(pst_run *run)
 	dm__strmap_free(run->role_priv);
 	dm__strmap_free(run->profile_role);
 	dm__strmap_free(run->complete);
+	dm__strmap_free(run->atom_cache);
+	dm__strmap_free(run->nacl_cache);
 	dm__arena_free(run->arena);
 }
 
@@ -835,6 +848,7 @@ int dm_posture_run(dm_posture **out, dm_ctx *ctx, const dm_inventory *live,
 	pst_run run;
 	dm_posture *p = NULL;
 	dm_posture_config *defaults = NULL;
+	double t[5];
 	size_t n;
 	int rc = 0;
 
@@ -868,18 +882,29 @@ int dm_posture_run(dm_posture **out, dm_ctx *ctx, const dm_inventory *live,
 	    dm__strmap_new(&run.subnet_rtb, 1024) < 0 || dm__strmap_new(&run.vpc_main_rtb, 256) < 0 ||
 	    dm__strmap_new(&run.sg_enis, 1024) < 0 || dm__strmap_new(&run.sg_refd, 1024) < 0 ||
 	    dm__strmap_new(&run.subnet_enis, 1024) < 0 || dm__strmap_new(&run.role_priv, 256) < 0 ||
-	    dm__strmap_new(&run.profile_role, 256) < 0 || dm__strmap_new(&run.complete, 64) < 0) {
+	    dm__strmap_new(&run.profile_role, 256) < 0 || dm__strmap_new(&run.complete, 64) < 0 ||
+	    dm__strmap_new(&run.atom_cache, 1024) < 0 || dm__strmap_new(&run.nacl_cache, 256) < 0) {
 		rc = dm__error(ctx, DM_ENOMEM, "posture: out of memory");
 		goto done;
 	}
 	p->framework = cfg->framework ? dm__arena_strdup(p->arena, cfg->framework) : NULL;
+	t[0] = mono_ms();
 	if ((rc = dm__pst_index(&run)) < 0) {
 		rc = dm__error(ctx, rc, "posture: out of memory indexing the inventory");
 		goto done;
 	}
-	if ((rc = dm__pst_net_rules(&run)) < 0 || (rc = dm__pst_iam_rules(&run)) < 0 ||
-	    (rc = dm__pst_eks_rules(&run)) < 0 || (rc = dm__pst_segmentation(&run)) < 0)
+	t[1] = mono_ms();
+	if ((rc = dm__pst_net_rules(&run)) < 0)
 		goto done;
+	t[2] = mono_ms();
+	if ((rc = dm__pst_iam_rules(&run)) < 0 || (rc = dm__pst_eks_rules(&run)) < 0)
+		goto done;
+	t[3] = mono_ms();
+	if ((rc = dm__pst_segmentation(&run)) < 0)
+		goto done;
+	t[4] = mono_ms();
+	dm__log(ctx, DM_LOG_DEBUG, "posture: index %.0f ms, network %.0f ms, iam+eks %.0f ms, segmentation %.0f ms, "
+		"%zu findings", t[1] - t[0], t[2] - t[1], t[3] - t[2], t[4] - t[3], p->nf);
 	filter_framework(&run);
 	if ((rc = apply_mutes(&run)) < 0) {
 		rc = dm__error(ctx, rc, "posture: out of memory applying mutes");

@@ -93,7 +93,7 @@ static int live_has_world_cidr(const dm_finding *f, const dm_change *c)
 
 static int unmanaged_policy_admin(const dm_finding *f, const dm_change *c)
 {
-	const json_t *p = f->live_res ? json_object_get(f->live_res->attrs, "policy") : NULL;
+	const json_t *p = f->live_res ? dm_resource_attr(f->live_res, "policy") : NULL;
 
 	(void)c;
 	return json_is_string(p) && dm__policy_is_admin(json_string_value(p));
@@ -101,7 +101,7 @@ static int unmanaged_policy_admin(const dm_finding *f, const dm_change *c)
 
 static int unmanaged_sg_open(const dm_finding *f, const dm_change *c)
 {
-	const json_t *in = f->live_res ? json_object_get(f->live_res->attrs, "ingress") : NULL;
+	const json_t *in = f->live_res ? dm_resource_attr(f->live_res, "ingress") : NULL;
 	size_t i;
 
 	(void)c;
@@ -113,8 +113,8 @@ static int unmanaged_sg_open(const dm_finding *f, const dm_change *c)
 
 static int unmanaged_role_admin(const dm_finding *f, const dm_change *c)
 {
-	const json_t *a = f->live_res ? json_object_get(f->live_res->attrs, "managed_policy_arns") : NULL;
-	const json_t *ip = f->live_res ? json_object_get(f->live_res->attrs, "inline_policy") : NULL;
+	const json_t *a = f->live_res ? dm_resource_attr(f->live_res, "managed_policy_arns") : NULL;
+	const json_t *ip = f->live_res ? dm_resource_attr(f->live_res, "inline_policy") : NULL;
 	size_t i;
 	dm_change fake;
 

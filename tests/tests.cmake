@@ -18,8 +18,8 @@ foreach(src ${DM_UNIT_TESTS})
     DM_BUILD_DIR="${CMAKE_BINARY_DIR}"
     DM_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
   add_test(NAME unit.${name} COMMAND ${name})
-  set_tests_properties(unit.${name} PROPERTIES TIMEOUT 300
-    ENVIRONMENT "DM_UPDATE_GOLDEN=$ENV{DM_UPDATE_GOLDEN}")
+  set_tests_properties(unit.${name} PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77
+    ENVIRONMENT "DM_UPDATE_GOLDEN=$ENV{DM_UPDATE_GOLDEN};DM_REQUIRE_PG=$ENV{DM_REQUIRE_PG}")
 endforeach()
 
 # Shared objects used by tests (example plugins).

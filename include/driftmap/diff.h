@@ -64,6 +64,7 @@ typedef struct dm_finding {
 	dm_severity severity;
 	const dm_resource *state_res; /* borrowed, NULL for unmanaged */
 	const dm_resource *live_res;  /* borrowed, NULL for missing */
+	long long first_seen;      /* Unix seconds of the first run with this fingerprint (history store); 0 = unknown */
 } dm_finding;
 
 typedef struct dm_summary {
@@ -97,6 +98,9 @@ const dm_inventory *dm_drift_live(const dm_drift *d);
 /** Run times (Unix seconds) for the report envelope; set by the caller. */
 void dm_drift_set_times(dm_drift *d, long long started_at, long long finished_at);
 void dm_drift_times(const dm_drift *d, long long *started_at, long long *finished_at);
+
+/** Record since when finding i has existed (from a history store); reports show it. */
+void dm_drift_set_first_seen(dm_drift *d, size_t i, long long when);
 
 const char *dm_finding_kind_name(dm_finding_kind k);   /* "unmanaged" ... */
 const char *dm_change_op_name(dm_change_op op);        /* "add" ... */

@@ -9,4 +9,7 @@
 #include "diff.h"
 #include "report.h"
 #include "providers.h"
+#include "graph.h"
+#include "posture.h"
+#include "history.h"
 #endif

@@ -42,6 +42,14 @@ typedef struct cli_opts {
 	const char *framework;
 	const char *fail_on;
 	const char *cache_dir;
+	const char *kind;       /* history filters */
+	const char *source;
+	const char *account;
+	const char *since;
+	const char *until;
+	const char *keep;
+	int dry_run;
+	int details;
 	unsigned concurrency;
 	int depth;
 	int no_color;
@@ -69,5 +77,9 @@ int cmd_inventory(int argc, char **argv);
 int cmd_providers(int argc, char **argv);
 int cmd_diagram(int argc, char **argv);
 int cmd_posture(int argc, char **argv);
+int cmd_history(int argc, char **argv);
+/** --store: record into the history store; 0 ok, 1 error printed. */
+struct dm_history;
+int cli_store_open(dm_ctx *ctx, const char *url, struct dm_history **out);
 
 #endif

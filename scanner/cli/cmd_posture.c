@@ -6,12 +6,13 @@
 #include <unistd.h>
 #include "cli.h"
 #include "driftmap/posture.h"
+#include "driftmap/history.h"
 
 static const char posture_help[] =
 	"usage: driftmap posture [--live FILE | --provider NAME... --region R... --profile P...]\n"
 	"                        [--state SRC]... [--config FILE] [--mute FILE] [--framework ID]\n"
 	"                        [--fail-on SEVERITY] [--format F] [--output F=PATH]...\n"
-	"                        [--save-live FILE] [--no-color] [--quiet]\n"
+	"                        [--save-live FILE] [--store URL] [--no-color] [--quiet]\n"
 	"\n"
 	"Evaluate the posture rules (docs/posture.md: SEG-01..16, IAM-01..15, EKS-01..07) over\n"
 	"the live inventory: the same collection a scan makes, or a saved one with --live.\n"
@@ -41,6 +42,7 @@ int cmd_posture(int argc, char **argv)
 	long long started;
 	size_t i;
 	int k, rc = DM_EXIT_ERROR, incomplete = 0;
+	struct dm_history *store = NULL;
 
 	for (k = 1; k < argc; k++) {
 		if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0) {
@@ -106,6 +108,15 @@ int cmd_posture(int argc, char **argv)
 	if (dm_posture_write(ctx, p, format, &ro, stdout) < 0)
 		goto fail;
 	fflush(stdout);
+	if (o.store) {
+		long long run_id = 0;
+		if (cli_store_open(ctx, o.store, &store))
+			goto done;
+		if (dm_history_record_posture(store, p, &run_id) < 0)
+			goto fail;
+		if (!o.quiet)
+			fprintf(stderr, "driftmap: recorded run %lld in %s\n", run_id, dm_history_url(store));
+	}
 	for (i = 0; i < dm_inventory_scope_count(live); i++) {
 		if (!dm_inventory_scope_at(live, i)->complete)
 			incomplete = 1;
@@ -119,6 +130,7 @@ fail:
 	cli_error("%s", dm_ctx_last_error(ctx));
 	rc = DM_EXIT_ERROR;
 done:
+	dm_history_free(store);
 	dm_posture_free(p);
 	dm_posture_config_free(cfg);
 	dm_inventory_free(live);

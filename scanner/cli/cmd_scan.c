@@ -6,11 +6,12 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "cli.h"
+#include "driftmap/history.h"
 
 static const char scan_help[] =
 	"usage: driftmap scan [--state SRC]... [--provider NAME]... [--region R]... [--profile P]...\n"
 	"                     [--format F] [--output F=PATH]... [--ignore FILE]\n"
-	"                     [--live FILE] [--save-live FILE] [--concurrency N]\n"
+	"                     [--live FILE] [--save-live FILE] [--concurrency N] [--fail-on SEV]\n"
 	"                     [--plugin PATH]... [--no-color] [--quiet] [--verbose]\n"
 	"\n"
 	"Compare Terraform state with the live cloud and report drift.\n"
@@ -26,12 +27,18 @@ static const char scan_help[] =
 	"  --live FILE        use a saved live inventory instead of calling APIs\n"
 	"  --save-live FILE   save the live inventory collected by this scan\n"
 	"  --concurrency N    API requests in flight (default 16)\n"
+	"  --store URL        record the run in a history store (sqlite:PATH, postgres://...,\n"
+	"                     or 'default'); findings then say since when they exist\n"
+	"  --fail-on SEV      exit 2 only when a drift finding that is not ignored has severity\n"
+	"                     SEV or higher (info, low, medium, high, critical); drift below it\n"
+	"                     is still reported but exits 0 (or 3 when the scan was incomplete)\n"
 	"  --plugin PATH      load a provider plugin (.so); also DRIFTMAP_PLUGIN_PATH\n"
 	"  --no-color         no ANSI colours in the text report (also NO_COLOR)\n"
 	"  --quiet            summary line only, errors only on stderr\n"
 	"\n"
-	"Exit codes: 0 no drift, 1 error, 2 drift found, 3 no drift found but the scan was\n"
-	"incomplete (some API scope failed, so absence of drift is not proven).\n";
+	"Exit codes: 0 no drift (or none at/above --fail-on), 1 error, 2 drift found (at/above\n"
+	"--fail-on when given), 3 no drift found but the scan was incomplete (some API scope\n"
+	"failed, so absence of drift is not proven).\n";
 
 static int file_exists(const char *p)
 {
@@ -80,6 +87,26 @@ static int load_ignore(dm_ctx *ctx, const cli_opts *o, dm_ignore **out)
 	return 0;
 }
 
+/*
+ * Does the result make exit code 2? Without --fail-on any drift does; with it
+ * only a finding that is not ignored and has severity >= fail_on.
+ */
+static int drift_fails(const dm_drift *d, int have_fail_on, dm_severity fail_on)
+{
+	const dm_summary *sum = dm_drift_summary(d);
+	size_t i;
+
+	if (!have_fail_on)
+		return sum->unmanaged + sum->missing + sum->changed > 0;
+	for (i = 0; i < dm_drift_count(d); i++) {
+		const dm_finding *f = dm_drift_at(d, i);
+
+		if (!f->ignored && f->severity >= fail_on)
+			return 1;
+	}
+	return 0;
+}
+
 /* Split "F=PATH". */
 static int split_output(const char *spec, char *fmt, size_t cap, const char **path)
 {
@@ -97,6 +124,31 @@ static int split_output(const char *spec, char *fmt, size_t cap, const char **pa
 	return 0;
 }
 
+/* Look up when each finding was first recorded; new ones date from this run. */
+static int set_first_seen(dm_ctx *ctx, dm_history *h, dm_drift *d, long long started)
+{
+	size_t n = dm_drift_count(d), i;
+	const char **fps = calloc(n ? n : 1, sizeof(*fps));
+	long long *when = calloc(n ? n : 1, sizeof(*when));
+	int rc = 0;
+
+	(void)ctx;
+	if (!fps || !when) {
+		free(fps);
+		free(when);
+		return DM_ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		fps[i] = dm_drift_at(d, i)->fingerprint;
+	if (n)
+		rc = dm_history_first_seen_many(h, fps, n, when);
+	for (i = 0; rc == 0 && i < n; i++)
+		dm_drift_set_first_seen(d, i, when[i] > 0 ? when[i] : started);
+	free(fps);
+	free(when);
+	return rc;
+}
+
 int cmd_scan(int argc, char **argv)
 {
 	cli_opts o;
@@ -109,9 +161,11 @@ int cmd_scan(int argc, char **argv)
 	dm_report_options ropt;
 	const dm_summary *sum;
 	const char *format;
+	dm_severity fail_on = DM_SEV_INFO;
 	long long started;
 	size_t i;
-	int rc = DM_EXIT_ERROR;
+	int rc = DM_EXIT_ERROR, store_ok = 1;
+	struct dm_history *store = NULL;
 
 	for (i = 1; i < (size_t)argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -124,6 +178,11 @@ int cmd_scan(int argc, char **argv)
 	format = o.format ? o.format : "text";
 	if (!dm_report_format_known(format)) {
 		cli_error("scan: unknown format '%s' (text, json, markdown, html, sarif, junit)", format);
+		return DM_EXIT_ERROR;
+	}
+	if (o.fail_on && dm_severity_parse(o.fail_on, &fail_on) < 0) {
+		cli_error("scan: unknown severity '%s' for --fail-on (info, low, medium, high, critical)",
+			  o.fail_on);
 		return DM_EXIT_ERROR;
 	}
 	for (i = 0; i < o.outputs.n; i++) {
@@ -155,6 +214,15 @@ int cmd_scan(int argc, char **argv)
 		goto done;
 	}
 	dm_drift_set_times(drift, started, (long long)time(NULL));
+	if (o.store) {
+		/* first-seen from the store; a store that cannot be opened fails the run, but
+		 * only after the reports are written */
+		store_ok = cli_store_open(ctx, o.store, &store) == 0;
+		if (store_ok && set_first_seen(ctx, store, drift, started) < 0) {
+			cli_error("%s", dm_ctx_last_error(ctx));
+			store_ok = 0;
+		}
+	}
 
 	memset(&ropt, 0, sizeof(ropt));
 	ropt.color = !o.no_color && !getenv("NO_COLOR") && isatty(STDOUT_FILENO);
@@ -176,14 +244,26 @@ int cmd_scan(int argc, char **argv)
 		goto done;
 	}
 	fflush(stdout);
+	if (o.store) {
+		long long run_id = 0;
+		if (!store_ok)
+			goto done;
+		if (dm_history_record_drift(store, drift, &run_id) < 0) {
+			cli_error("%s", dm_ctx_last_error(ctx));
+			goto done;
+		}
+		if (!o.quiet)
+			fprintf(stderr, "driftmap: recorded run %lld in %s\n", run_id, dm_history_url(store));
+	}
 	sum = dm_drift_summary(drift);
-	if (sum->unmanaged + sum->missing + sum->changed > 0)
+	if (drift_fails(drift, o.fail_on != NULL, fail_on))
 		rc = DM_EXIT_DRIFT;
 	else if (!sum->complete)
 		rc = DM_EXIT_INCOMPLETE;
 	else
 		rc = DM_EXIT_OK;
 done:
+	dm_history_free(store);
 	dm_drift_free(drift);
 	dm_ignore_free(ign);
 	dm_inventory_free(live);
