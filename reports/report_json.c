@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #include "report_internal.h"
 
 /* Objects are built with *_set_new; a NULL value marks allocation failure. */
@@ -300,7 +301,7 @@ json_t *dm__report_json_build(const dm_drift *d, dm__srcloc *loc)
 	    set(summary, "missing", json_integer((json_int_t)sum->missing)) < 0 ||
 	    set(summary, "changed", json_integer((json_int_t)sum->changed)) < 0 ||
 	    set(summary, "ignored", json_integer((json_int_t)sum->ignored)) < 0 ||
-	    set(summary, "coverage", json_real(sum->coverage)) < 0 ||
+	    set(summary, "coverage", json_real(round(sum->coverage * 1e6) / 1e6)) < 0 ||
 	    set(summary, "complete", json_boolean(sum->complete)) < 0)
 		goto fail;
 

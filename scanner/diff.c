@@ -416,6 +416,10 @@ static size_t filter_changes(dm_diffrun *run, dm_pair *p)
 	const dm_ignore *ig = run->opts ? run->opts->ignore : NULL;
 	size_t i, o = 0;
 
+	/* a resource rule keeps the finding whole: new_finding() marks it ignored
+	 * (docs/ignore.md: counted in summary.ignored, not as changed or in sync) */
+	if (ig && dm_ignore_match(ig, p->state->type, p->state->id ? p->state->id : "", NULL))
+		return p->nchanges;
 	for (i = 0; i < p->nchanges; i++) {
 		if (ig && dm_ignore_match(ig, p->state->type, p->state->id ? p->state->id : "",
 					  p->changes[i].path)) {
@@ -639,6 +643,26 @@ static int add_holder(struct sgroup *g, size_t i)
 }
 
 /*
+ * The parent a standalone sub-resource belongs to (its SG, route table,
+ * NACL, role, subnet): two rule resources with the same synthetic id in two
+ * regions or accounts are different objects; the same rule held by two
+ * states is one.
+ */
+static const char *subresource_parent(const dm_resource *r)
+{
+	static const char *const keys[] = {"security_group_id", "route_table_id", "network_acl_id",
+					   "role", "subnet_id", "policy_arn"};
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *v = dm__json_str(dm_resource_attr(r, keys[i]));
+		if (v && *v)
+			return v;
+	}
+	return "";
+}
+
+/*
  * Group the state resources: one group per live object matched (several
  * states holding it become holders of one group), one group per distinct
  * unmatched object (keyed by type, key and account), one per standalone
@@ -662,7 +686,7 @@ static int group_state(struct runx *x, dm_strmap *smap, struct sgroup **out_grou
 	for (i = 0; i < n; i++) {
 		const dm_resource *r = dm_inventory_at(run->state, i);
 		const struct tinfo *ti;
-		const char *parts[4], *account, *region, *key;
+		const char *parts[6], *account, *region, *key;
 		dm_lent *e = NULL;
 		char *dkey;
 
@@ -690,7 +714,9 @@ static int group_state(struct runx *x, dm_strmap *smap, struct sgroup **out_grou
 			parts[1] = ti->slot != SIZE_MAX ? x->slots[ti->slot].live_type : r->type;
 			parts[2] = key;
 			parts[3] = account ? account : "";
-			dkey = join(run->scratch, parts, 4);
+			parts[4] = region ? region : "";
+			parts[5] = (ti->spec->flags & DM_TYPE_SUBRESOURCE) ? subresource_parent(r) : "";
+			dkey = join(run->scratch, parts, 6);
 			if (!dkey)
 				goto nomem;
 			g = dm__strmap_get(smap, dkey);

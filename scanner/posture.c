@@ -808,6 +808,28 @@ static void filter_framework(pst_run *run)
 
 /* ---- run ------------------------------------------------------------------------ */
 
+/* A rule whose primary input type was never collected anywhere says so (never passes silently). */
+static int absent_inputs(pst_run *run)
+{
+	size_t i;
+
+	for (i = 0; i < dm_posture_rule_count(); i++) {
+		const dm_posture_rule *r = dm_posture_rule_at(i);
+		char type[64];
+		size_t n = strcspn(r->inputs, ",");
+		if (!dm__pst_rule_on(run, r->id) || n >= sizeof(type))
+			continue;
+		memcpy(type, r->inputs, n);
+		type[n] = '\0';
+		if (dm__pst_type(run, type)->n ||
+		    dm_inventory_type_complete(run->inv, "aws", NULL, NULL, type) != -1)
+			continue;
+		if (dm__pst_not_eval(run, r->id, "aws/*/*", "%s not collected", type) < 0)
+			return DM_ENOMEM;
+	}
+	return 0;
+}
+
 static double mono_ms(void)
 {
 	struct timespec ts;
@@ -903,6 +925,10 @@ int dm_posture_run(dm_posture **out, dm_ctx *ctx, const dm_inventory *live,
 	if ((rc = dm__pst_segmentation(&run)) < 0)
 		goto done;
 	t[4] = mono_ms();
+	if ((rc = absent_inputs(&run)) < 0) {
+		rc = dm__error(ctx, rc, "posture: out of memory");
+		goto done;
+	}
 	dm__log(ctx, DM_LOG_DEBUG, "posture: index %.0f ms, network %.0f ms, iam+eks %.0f ms, segmentation %.0f ms, "
 		"%zu findings", t[1] - t[0], t[2] - t[1], t[3] - t[2], t[4] - t[3], p->nf);
 	filter_framework(&run);

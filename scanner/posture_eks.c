@@ -136,8 +136,10 @@ static int eks04(pst_run *run, const dm_resource *cl, int *api_used, int *embedd
 	}
 	if (found != 1) {
 		int newest = minor_of(calendar[sizeof(calendar) / sizeof(calendar[0]) - 1].version);
-		if (minor_of(ver) > newest)
-			return 0; /* newer than the calendar: in standard support */
+		if (minor_of(ver) > newest) /* newer than the calendar: supported, but the end date is unknown */
+			return dm__pst_not_eval(run, "EKS-04", scope,
+						"version %s of cluster %s is newer than the embedded calendar (as of "
+						EKS_CALENDAR_AS_OF "): end of standard support unknown", ver, cl->id);
 		return dm__pst_not_eval(run, "EKS-04", scope, "version %s of cluster %s is not in the version calendar",
 					ver, cl->id);
 	}

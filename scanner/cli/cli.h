@@ -77,6 +77,7 @@ int cmd_inventory(int argc, char **argv);
 int cmd_providers(int argc, char **argv);
 int cmd_diagram(int argc, char **argv);
 int cmd_posture(int argc, char **argv);
+int cmd_ignore(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 /** --store: record into the history store; 0 ok, 1 error printed. */
 struct dm_history;

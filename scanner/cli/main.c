@@ -13,6 +13,7 @@ static void usage(FILE *f)
 	      "  posture    evaluate segmentation, IAM and EKS posture rules over the live inventory\n"
 	      "  history    list, show, compare and trend runs recorded with --store; prune\n"
 	      "  inventory  collect the live inventory and save it for offline use\n"
+	      "  ignore     append .driftignore entries for the findings of a JSON report\n"
 	      "  providers  list built-in and plugin providers and their resource types\n"
 	      "  version    print the version\n"
 	      "\n"
@@ -52,6 +53,8 @@ int main(int argc, char **argv)
 		return cmd_diagram(argc - 1, argv + 1);
 	if (strcmp(cmd, "posture") == 0)
 		return cmd_posture(argc - 1, argv + 1);
+	if (strcmp(cmd, "ignore") == 0)
+		return cmd_ignore(argc - 1, argv + 1);
 	if (strcmp(cmd, "history") == 0)
 		return cmd_history(argc - 1, argv + 1);
 	cli_error("unknown command '%s' (run 'driftmap --help')", cmd);

@@ -33,7 +33,7 @@ static char *pt_quote(const char *s)
 }
 
 /* Build an inventory from resources (and optional scopes) written in the quote style above. */
-static dm_inventory *pt_inv(dm_ctx *ctx, const char *resources, const char *scopes)
+static __attribute__((unused)) dm_inventory *pt_inv(dm_ctx *ctx, const char *resources, const char *scopes)
 {
 	char *body = NULL, *q;
 	size_t n = strlen(resources) + (scopes ? strlen(scopes) : 0) + 128;
@@ -58,7 +58,7 @@ static dm_inventory *pt_inv(dm_ctx *ctx, const char *resources, const char *scop
 }
 
 /* First finding of RULE on RESOURCE (NULL: any) whose sub_key contains SUB (NULL: any). */
-static const dm_posture_finding *pt_find(const dm_posture *p, const char *rule, const char *resource,
+static __attribute__((unused)) const dm_posture_finding *pt_find(const dm_posture *p, const char *rule, const char *resource,
 					 const char *sub)
 {
 	size_t i;
