@@ -25,7 +25,10 @@ def run_once(binary, state, live):
     wall = time.monotonic() - t0
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
     rss = int(m.group(1)) * 1024 if m else 0
-    return p.returncode, wall, rss, p.stderr
+    u = re.search(r"User time \(seconds\): ([\d.]+)", p.stderr)
+    s = re.search(r"System time \(seconds\): ([\d.]+)", p.stderr)
+    cpu = (float(u.group(1)) if u else 0) + (float(s.group(1)) if s else 0)
+    return p.returncode, wall, rss, p.stderr, cpu
 
 
 def main():
@@ -38,19 +41,23 @@ def main():
             os.makedirs(d)
             subprocess.run([sys.executable, os.path.join(HERE, "gen_estate.py"), str(n), d], check=True)
             state, live = os.path.join(d, "state.tfstate"), os.path.join(d, "live.json")
-            walls, rsss = [], []
+            walls, rsss, cpus = [], [], []
             for _ in range(5):
-                rc, wall, rss, err = run_once(binary, state, live)
+                rc, wall, rss, err, cpu = run_once(binary, state, live)
                 if rc != 2:
                     sys.exit("bench: expected exit 2 (drift) for n=%d, got %d: %s" % (n, rc, err[-500:]))
                 walls.append(wall)
                 rsss.append(rss)
-            results[n] = (statistics.median(walls), max(rsss), os.path.getsize(state))
-            print("n=%-7d median %.3f s  peak RSS %.1f MiB  state %.1f MiB" %
-                  (n, results[n][0], results[n][1] / 2**20, results[n][2] / 2**20))
+                cpus.append(cpu)
+            results[n] = (statistics.median(walls), max(rsss), os.path.getsize(state),
+                          statistics.median(cpus), min(walls))
+            print("n=%-7d median %.3f s (min %.3f)  cpu %.3f s  peak RSS %.1f MiB  state %.1f MiB" %
+                  (n, results[n][0], results[n][4], results[n][3], results[n][1] / 2**20,
+                   results[n][2] / 2**20), flush=True)
     if len(sizes) >= 2:
         a, b = sizes[0], sizes[-1]
-        print("scaling %dx resources -> %.2fx time" % (b // a, results[b][0] / results[a][0]))
+        print("scaling %dx resources -> %.2fx wall time, %.2fx cpu time" %
+              (b // a, results[b][0] / results[a][0], results[b][3] / results[a][3]))
 
 
 if __name__ == "__main__":

@@ -47,6 +47,14 @@ static void log_fn(dm_log_level level, const char *msg, void *ud)
 	fprintf(stderr, "%s\n", msg);
 }
 
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -65,7 +73,7 @@ int main(int argc, char **argv)
 	dm_posture_summary s;
 	struct rusage ru;
 	char id[64], id2[64], id3[64], cidr[32];
-	double t0, t1;
+	double t0, t1, c0, c1;
 
 	dm_ctx_new(&ctx);
 	if (getenv("DM_BENCH_DEBUG"))
@@ -167,16 +175,18 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "resources: %zu\n", dm_inventory_count(inv));
 	t0 = now_s();
+	c0 = cpu_s();
 	if (dm_posture_run(&p, ctx, inv, NULL) != 0) {
 		fprintf(stderr, "run: %s\n", dm_ctx_last_error(ctx));
 		return 1;
 	}
 	t1 = now_s();
+	c1 = cpu_s();
 	dm_posture_summary_get(p, &s);
 	getrusage(RUSAGE_SELF, &ru);
-	printf("scale=%.2f resources=%zu findings=%zu not_evaluated=%zu tiers=%zu pairs=%zu run_s=%.3f max_rss_mib=%ld\n", scale,
+	printf("scale=%.2f resources=%zu findings=%zu not_evaluated=%zu tiers=%zu pairs=%zu run_s=%.3f cpu_s=%.3f max_rss_mib=%ld\n", scale,
 	       dm_inventory_count(inv), s.findings, s.not_evaluated, dm_posture_tier_count(p), dm_posture_pair_count(p),
-	       t1 - t0, ru.ru_maxrss / 1024);
+	       t1 - t0, c1 - c0, ru.ru_maxrss / 1024);
 	dm_posture_free(p);
 	dm_inventory_free(inv);
 	dm_ctx_free(ctx);

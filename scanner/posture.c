@@ -596,7 +596,10 @@ int dm__pst_add(pst_run *run, const char *rule, dm_severity sev, const dm_resour
 	const dm_posture_rule *rd = dm_posture_rule_find(rule);
 	dm_posture_finding *f;
 	dm_buf fp = DM_BUF_INIT;
-	char hex[65], msg[1024];
+	char hex[65], msg[1024], stack[1024];
+	const char *fpkey = stack;
+	size_t fplen;
+	int fpn;
 	va_list ap;
 	int rc = 0;
 
@@ -606,12 +609,19 @@ int dm__pst_add(pst_run *run, const char *rule, dm_severity sev, const dm_resour
 	}
 	if (!subkey)
 		subkey = "";
-	if (dm__buf_printf(&fp, "%s\x1f%s\x1f%s\x1f%s\x1f%s", rule, r->account ? r->account : "",
-			   r->region ? r->region : "", r->id, subkey) < 0) {
-		rc = DM_ENOMEM;
-		goto done;
+	fpn = snprintf(stack, sizeof(stack), "%s\x1f%s\x1f%s\x1f%s\x1f%s", rule, r->account ? r->account : "",
+		       r->region ? r->region : "", r->id, subkey);
+	fplen = fpn > 0 ? (size_t)fpn : 0;
+	if (fpn < 0 || (size_t)fpn >= sizeof(stack)) { /* long ids: build it on the heap */
+		if (dm__buf_printf(&fp, "%s\x1f%s\x1f%s\x1f%s\x1f%s", rule, r->account ? r->account : "",
+				   r->region ? r->region : "", r->id, subkey) < 0) {
+			rc = DM_ENOMEM;
+			goto done;
+		}
+		fpkey = fp.ptr;
+		fplen = fp.len;
 	}
-	dm__sha256_hex(fp.ptr, fp.len, hex);
+	dm__sha256_hex(fpkey, fplen, hex);
 	hex[32] = '\0';
 	if (dm__strmap_get(p->fp_seen, hex)) /* same finding twice (two paths): keep the first */
 		goto done;
@@ -629,10 +639,11 @@ int dm__pst_add(pst_run *run, const char *rule, dm_severity sev, const dm_resour
 	f->area = rd->area;
 	f->severity = sev;
 	f->title = rd->title;
-	f->type = dm__arena_strdup(p->arena, r->type);
-	f->resource_id = dm__arena_strdup(p->arena, r->id);
-	f->account = dm__arena_strdup(p->arena, r->account ? r->account : "");
-	f->region = dm__arena_strdup(p->arena, r->region ? r->region : "");
+	/* borrowed from the inventory, which the result borrows (segmentation passes interned strings) */
+	f->type = r->type;
+	f->resource_id = r->id;
+	f->account = r->account ? r->account : "";
+	f->region = r->region ? r->region : "";
 	f->subkey = dm__arena_strdup(p->arena, subkey);
 	f->message = dm__arena_strdup(p->arena, msg);
 	f->remediation = rd->remediation;

@@ -338,7 +338,9 @@ static int policy_findings(seg_run *s)
 				snprintf(sub, sizeof(sub), "%s/%d-%d", r->protocol, r->from, r->to);
 				fake.provider = "aws";
 				fake.type = "driftmap_segmentation_pair";
-				fake.id = id;
+				fake.id = dm__arena_strdup(s->p->arena, id); /* findings borrow it */
+				if (!fake.id)
+					return DM_ENOMEM;
 				fake.account = "";
 				fake.region = "";
 				rc = dm__pst_add(s->run, "SEG-15", DM_SEV_HIGH, &fake, sub,

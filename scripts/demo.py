@@ -84,7 +84,7 @@ def main():
                  "--output", "png=%s/diagram-%s.png" % (out, view)], env)
         help_p = subprocess.run([dm, "posture", "--help"], capture_output=True)
         if help_p.returncode == 0:
-            run([dm, "posture", "--live", live, "--no-color",
+            run([dm, "posture", "--region", REGION, "--no-color", "--quiet",
                  "--output", "json=%s/posture.json" % out,
                  "--output", "html=%s/posture.html" % out], env, ok=(0, 2, 3))
     print("\ndemo: reports and diagrams written to %s:" % out)

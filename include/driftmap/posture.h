@@ -70,7 +70,7 @@ int dm_posture_config_new(dm_posture_config **out);
  * Load a YAML config file (keys documented in docs/posture.md): admin_ports,
  * data_ports, high_risk_ports, allowed_internet_ports, trusted_account_ids,
  * trusted_cidrs, stale_role_days, unused_credential_days, key_rotation_days,
- * eks_required_log_types, eks_warning_days, eks_oldest_supported, tier_tag,
+ * eks_required_log_types, eks_warning_days, tier_tag,
  * enabled_rules, disabled_rules, segmentation_policy. Unknown keys are an
  * error (DM_EPARSE naming the file and key).
  */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "providers/aws/aws_creds.h"
 #include "providers/aws/aws_provider.h"
+#include "providers/aws/aws_posture_collect.h"
 #include "providers/aws/aws_services.h"
 #include "providers/aws/aws_sts.h"
 #include "providers/aws/aws_svc_internal.h"
@@ -207,7 +208,7 @@ static int aws_enumerate(const dm_provider *self, dm_ctx *ctx, const dm_provider
 	aws_scan_options so;
 	aws_transport tr;
 	aws_scan *scan = NULL;
-	int want_all = 0, rc;
+	int want_all = 0, rc, posture;
 
 	(void)self;
 	memset(&r, 0, sizeof(r));
@@ -269,12 +270,18 @@ static int aws_enumerate(const dm_provider *self, dm_ctx *ctx, const dm_provider
 	rc = aws_scan_new(&scan, ctx, &tr, emit, &so);
 	if (rc < 0)
 		goto done;
+	/* the posture data (ENIs, instances, launch templates, prefix-list entries, credential
+	 * report, EKS versions) is collected only when `driftmap posture` asks for it */
+	posture = req->option && req->option(req->host, "posture") &&
+		  strcmp(req->option(req->host, "posture"), "1") == 0;
 	for (size_t a = 0; a < r.nacc && rc == 0; a++) {
 		rc = aws_scan_iam(scan, r.acc[a].id, r.regions[0], &r.acc[a].creds);
 		for (size_t g = 0; g < r.nregions && rc == 0; g++) {
 			rc = aws_scan_ec2(scan, r.acc[a].id, r.regions[g], &r.acc[a].creds);
 			if (rc == 0)
 				rc = aws_scan_eks(scan, r.acc[a].id, r.regions[g], &r.acc[a].creds);
+			if (rc == 0 && posture)
+				rc = aws_scan_posture(scan, r.acc[a].id, r.regions[g], &r.acc[a].creds);
 		}
 	}
 	if (rc < 0)

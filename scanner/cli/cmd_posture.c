@@ -87,6 +87,9 @@ int cmd_posture(int argc, char **argv)
 		goto fail;
 	if (o.framework && dm_posture_config_set_framework(cfg, ctx, o.framework) < 0)
 		goto fail;
+	/* providers collect the extra posture data (ENIs, instances, credential report, ...) */
+	if (!o.live && cli_list_push(&o.options, "posture=1"))
+		goto done;
 	if (cli_load_states(ctx, &o, &state))
 		goto done;
 	if (cli_load_live(ctx, &o, state, &live))

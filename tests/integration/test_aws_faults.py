@@ -29,6 +29,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -162,9 +163,9 @@ def check_failed_scope(tag, rc, rep, err, base, scope, regions, code, want_types
     for d in rep["drift"]:
         key = (d["kind"], d["type"], d["resource_id"])
         got.setdefault(key, set()).update(c["path"] for c in d.get("changes", []))
-        check((region_of(rep, d), d["type"]) not in covered,
-              "%s: no %s finding of failed-scope type %s in %s (%s)"
-              % (tag, d["kind"], d["type"], d.get("region"), d["resource_id"]))
+    bad = [(d["kind"], d["type"], d["region"], d["resource_id"]) for d in rep["drift"]
+           if (region_of(rep, d), d["type"]) in covered]
+    check(not bad, "%s: no finding of the failed scope's types in its regions (%s)" % (tag, bad))
     got = {k: sorted(v) for k, v in got.items()}
     want = {k: v for k, (v, reg) in base.items() if (reg, k[1]) not in covered}
     dropped = sorted(k for k in base if k not in want)
@@ -185,6 +186,19 @@ def with_regions(report):
     return out
 
 
+def unique_sgrule_ids(doc):
+    """awsestate.write_state numbers aws_security_group_rule ids sgrule-1000001.. in every
+    region, so the two regions' rules share ids, and the diff then loses the second region's
+    rules (false "changed" on its SG; reported to the lead). Terraform's ids are content
+    hashes, unique per rule: give each rule such an id (crc32 of its AWS rule id)."""
+    for res in doc["resources"]:
+        if res["type"] == "aws_security_group_rule":
+            for inst in res["instances"]:
+                a = inst["attributes"]
+                a["id"] = "sgrule-%d" % zlib.crc32(a["security_group_rule_id"].encode())
+    return doc
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="dm-aws-faults-")
     repo = os.path.join(tmp, "repo")
@@ -198,7 +212,7 @@ def main():
             for i, r in enumerate(REGIONS):
                 ests[r] = est.build_region(cs[r], r, iam, cidr2="10.%d" % (i * 2),
                                            eks_name="prod-eks-%s" % r)
-            doc = est.write_state(cs, iam, ests).document()
+            doc = unique_sgrule_ids(est.write_state(cs, iam, ests).document())
             est.commit_state(repo, "envs/prod.tfstate", doc)
             proxy = Proxy(moto.url, "--seed", "1")
 
@@ -281,7 +295,6 @@ def main():
 
             # ---- 3. ~20% faults: identical findings, complete, retries counted
             for tag, seed, kind in (("faults-503", 11, "503html"), ("faults-reset", 12, "reset")):
-                proxy.config(throttle_rate=0.1, fail_rate=0.1, fail_kind=kind, reset_stats=True)
                 # the proxy draws from one seeded stream: restart it for a reproducible run
                 proxy.stop()
                 proxy = Proxy(moto.url, "--seed", str(seed), "--throttle-rate", "0.1",
@@ -310,8 +323,13 @@ def main():
                       "%s: summary.complete, nothing incomplete (%s)" % (tag, rep["incomplete"]))
                 check(calls > calls_base, "%s: %d API calls counted > %d of the baseline (retries)"
                       % (tag, calls, calls_base))
-                check(calls == st["requests"], "%s: the report counts every request the proxy saw "
-                      "(%d vs %d)" % (tag, calls, st["requests"]))
+                # every attempt the proxy answered is counted; the account lookup
+                # (sts:GetCallerIdentity) is not a scan scope; a reset connection got no answer
+                sts = sum(v for k, v in st["per_api"].items() if k.startswith("sts:"))
+                answered = st["requests"] - sts - (st["failed"] if kind == "reset" else 0)
+                check(calls >= answered and calls <= st["requests"] - sts,
+                      "%s: the report counts every answered attempt (%d counted; proxy: %d requests, "
+                      "%d sts, %d %s)" % (tag, calls, st["requests"], sts, st["failed"], kind))
             proxy.stop()
             proxy = Proxy(moto.url, "--seed", "1")
 

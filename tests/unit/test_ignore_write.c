@@ -366,6 +366,100 @@ static void test_ignore_write__rejects_bad_selection_and_unwritable_ids(void **s
 	assert_non_null(strstr(f->warnings, "drift[1] (aws_iam_role)"));
 }
 
+/* ---- the whole loop in the library: diff -> JSON report -> ignore entries -> diff ----- */
+
+static const char loop_state[] =
+	"{\"version\": 4, \"terraform_version\": \"1.9.0\", \"serial\": 1, \"lineage\": \"l\", \"outputs\": {},\n"
+	" \"resources\": [{\"mode\": \"managed\", \"type\": \"aws_vpc\", \"name\": \"main\",\n"
+	"   \"provider\": \"provider[\\\"registry.terraform.io/hashicorp/aws\\\"]\",\n"
+	"   \"instances\": [{\"schema_version\": 1, \"attributes\": {\"id\": \"vpc-1\", \"cidr_block\": \"10.0.0.0/16\",\n"
+	"     \"tags\": {\"Name\": \"main\"}, \"tags_all\": {\"Name\": \"main\"}}, \"sensitive_attributes\": []}]}]}\n";
+
+static const char loop_live[] =
+	"{\"schema\": \"driftmap.inventory/v1\", \"tool\": {\"name\": \"driftmap\", \"version\": \"t\"},\n"
+	" \"collected_at\": \"2026-11-23T10:00:00Z\", \"sources\": [],\n"
+	" \"scopes\": [{\"provider\": \"aws\", \"account\": \"123456789012\", \"region\": \"us-east-1\",\n"
+	"   \"api\": \"ec2:Describe*\", \"types\": [\"aws_vpc\", \"aws_eip\"], \"complete\": true, \"error\": null, \"api_calls\": 1}],\n"
+	" \"resources\": [\n"
+	"  {\"provider\": \"aws\", \"type\": \"aws_vpc\", \"id\": \"vpc-1\", \"account\": \"123456789012\", \"region\": \"us-east-1\",\n"
+	"   \"attributes\": {\"id\": \"vpc-1\", \"cidr_block\": \"10.0.0.0/16\", \"tags\": {\"Name\": \"renamed\"}}},\n"
+	"  {\"provider\": \"aws\", \"type\": \"aws_eip\", \"id\": \"eipalloc.1\", \"account\": \"123456789012\", \"region\": \"us-east-1\",\n"
+	"   \"attributes\": {\"id\": \"eipalloc.1\", \"domain\": \"vpc\", \"tags\": {}}}]}\n";
+
+static dm_drift *loop_diff(struct fx *f, dm_inventory *state, dm_inventory *live, const dm_ignore *ig)
+{
+	const dm_type_table *tables[32];
+	dm_diff_options opts;
+	dm_drift *d = NULL;
+	size_t i;
+
+	memset(&opts, 0, sizeof(opts));
+	for (i = 0; i < dm_providers_count(f->ctx) && opts.ntables < 32; i++) {
+		const dm_type_table *t = dm_provider_types(dm_providers_at(f->ctx, i));
+		if (t)
+			tables[opts.ntables++] = t;
+	}
+	opts.tables = tables;
+	opts.ignore = ig;
+	if (dm_diff(&d, f->ctx, state, live, &opts) != 0)
+		fail_msg("dm_diff: %s", dm_ctx_last_error(f->ctx));
+	return d;
+}
+
+static void test_ignore_write__report_to_entries_to_ignored_findings(void **state)
+{
+	struct fx *f = *state;
+	char spath[1100], lpath[1100];
+	dm_inventory *st = NULL, *live = NULL;
+	dm_drift *d1 = NULL, *d2 = NULL;
+	dm_ignore *ig = NULL;
+	const dm_summary *s;
+	size_t added = 0, i;
+	json_t *doc;
+
+	snprintf(spath, sizeof(spath), "%s/main.tfstate", f->dir);
+	snprintf(lpath, sizeof(lpath), "%s/live.json", f->dir);
+	write_text(spath, loop_state);
+	write_text(lpath, loop_live);
+	assert_int_equal(dm_inventory_new(&st), 0);
+	if (dm_state_load(st, f->ctx, spath) != 0 || dm_inventory_load_json(&live, f->ctx, lpath) != 0)
+		fail_msg("load: %s", dm_ctx_last_error(f->ctx));
+
+	d1 = loop_diff(f, st, live, NULL);
+	s = dm_drift_summary(d1);
+	assert_int_equal(s->changed, 1);   /* vpc-1: tags */
+	assert_int_equal(s->unmanaged, 1); /* eipalloc.1 */
+	assert_int_equal(s->ignored, 0);
+	assert_int_equal(dm_report_write_file(f->ctx, d1, "json", NULL, f->report), 0);
+
+	assert_int_equal(dm_ignore_append_from_report(f->ctx, f->report, f->ignore, NULL, &added, NULL), 0);
+	assert_int_equal(added, 2);
+	assert_int_equal(dm_ignore_load(&ig, f->ctx, f->ignore), 0);
+
+	/* a resource rule marks a changed finding ignored (not in sync): docs/ignore.md */
+	d2 = loop_diff(f, st, live, ig);
+	s = dm_drift_summary(d2);
+	assert_int_equal(s->changed, 0);
+	assert_int_equal(s->unmanaged, 0);
+	assert_int_equal(s->ignored, 2);
+	assert_int_equal(s->in_sync, 0);
+	assert_int_equal(dm_drift_count(d2), 2);
+	for (i = 0; i < dm_drift_count(d2); i++)
+		assert_true(dm_drift_at(d2, i)->ignored);
+	doc = dm_report_json(d2);
+	assert_non_null(doc);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "summary"), "ignored")), 2);
+	assert_int_equal(json_array_size(json_object_get(doc, "drift")), 0);
+	assert_int_equal(json_array_size(json_object_get(doc, "ignored")), 2);
+	json_decref(doc);
+
+	dm_drift_free(d2);
+	dm_drift_free(d1);
+	dm_ignore_free(ig);
+	dm_inventory_free(live);
+	dm_inventory_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +470,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ignore_write__expired_entry_warns_and_no_longer_covers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ignore_write__rejects_bad_reports, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ignore_write__rejects_bad_selection_and_unwritable_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ignore_write__report_to_entries_to_ignored_findings, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""Wall time of a driftmap AWS scan through a 50 ms replay (issue 3, 10(b)) and peak RSS.
+
+1. Builds the emulator (moto) estate of bench/aws_scan_bench.py (>= 2,000 resources
+   in 3 regions) and commits the same state (the VPCs with enable_dns_*).
+2. Scans once through `tests/tools/faultproxy.py --record DIR` (concurrency 16).
+3. Stops moto, serves `faultproxy --replay DIR --delay-ms 50` (every request answered
+   from the recording after a fixed 50 ms: a real region's round trip) and runs
+   `driftmap scan` N times under /usr/bin/time -v against it.
+4. Prints the median wall time, the ideal (requests x 50 ms / concurrency, requests
+   counted by the proxy per run), the ratio, the critical path of the scan (the
+   longest chain of dependent requests: no client can beat chain x 50 ms), peak RSS,
+   and the request count from the report (sources.live[].api_calls); then the same runs
+   with no injected delay (the part of the wall time that is not round trips).
+
+Usage: DM_BIN=build/driftmap bench/aws_replay_bench.py [--runs 3] [--concurrency 16]
+       [--delay-ms 50] [--vpcs-per-region 8] [--roles 100] [--command scan|inventory]
+"""
+import argparse
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
+sys.path.insert(0, HERE)
+import awsestate as est  # noqa: E402
+import aws_scan_bench as asb  # noqa: E402  (the estate builder)
+
+PROXY = os.path.join(SRC, "tests", "tools", "faultproxy.py")
+REGIONS = asb.REGIONS
+
+
+class Proxy:
+    def __init__(self, *args):
+        self.proc = subprocess.Popen([sys.executable, PROXY] + list(args), stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if not re.match(r"^\d+\s*$", line or ""):
+            self.stop()
+            raise RuntimeError("faultproxy printed no port: %r" % line)
+        self.port = int(line)
+        threading.Thread(target=self.proc.stderr.read, daemon=True).start()
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def stats(self, reset=False):
+        st = json.loads(urllib.request.urlopen(self.url + "/__faultproxy/stats", timeout=10).read())
+        if reset:
+            req = urllib.request.Request(self.url + "/__faultproxy/config",
+                                         data=b'{"reset_stats": true}', method="POST")
+            urllib.request.urlopen(req, timeout=10).read()
+        return st
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.proc = None
+
+
+def run_dm(dm, a, repo, tmp, endpoint, tag):
+    out = os.path.join(tmp, "%s.json" % tag)
+    if a.command == "scan":
+        cmd = [dm, "scan", "--state", "git::%s//prod.tfstate?ref=main" % repo, "--format", "json",
+               "--output", "json=" + out, "--quiet"]
+    else:
+        cmd = [dm, "inventory", "--state", "git::%s//prod.tfstate?ref=main" % repo,
+               "--output", "json=" + out]
+    cmd += ["--concurrency", str(a.concurrency)]
+    for r in REGIONS:
+        cmd += ["--region", r]
+    env = dict(os.environ)
+    env.update(est.aws_env(endpoint))
+    env["HOME"] = tmp
+    t = time.time()
+    p = subprocess.run(["/usr/bin/time", "-v"] + cmd, env=env, capture_output=True, text=True)
+    wall = time.time() - t
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
+    if p.returncode not in (0, 2) or not os.path.exists(out):
+        raise RuntimeError("%s failed (exit %d): %s" % (tag, p.returncode, p.stderr[-1500:]))
+    with open(out) as f:
+        doc = json.load(f)
+    if a.command == "scan":
+        calls = sum(s.get("api_calls", 0) for s in doc["sources"]["live"])
+        incomplete = len(doc.get("incomplete", []))
+        nres = None
+    else:
+        calls = sum(s.get("api_calls", 0) for s in doc.get("scopes", []))
+        incomplete = sum(1 for s in doc.get("scopes", []) if not s.get("complete", True))
+        nres = len(doc.get("resources", []))
+    return {"wall": wall, "rss_kb": int(m.group(1)) if m else -1, "calls": calls,
+            "incomplete": incomplete, "resources": nres, "rc": p.returncode}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--vpcs-per-region", type=int, default=8)
+    ap.add_argument("--roles", type=int, default=100)
+    ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--delay-ms", type=int, default=50)
+    ap.add_argument("--command", choices=["scan", "inventory"], default="scan")
+    a = ap.parse_args()
+    dm = os.environ.get("DM_BIN") or os.path.join(os.environ.get("DM_BUILD_DIR", "build"), "driftmap")
+    tmp = tempfile.mkdtemp(prefix="dm-replay-bench-")
+    rec = os.path.join(tmp, "rec")
+    proxy = None
+    try:
+        with est.Moto() as m:
+            m.reset(seed=1)
+            t0 = time.time()
+            cs = {r: est.clients(m.url, r) for r in REGIONS}
+            iam = cs[REGIONS[0]]["iam"]
+            for i in range(a.roles):
+                iam.create_role(RoleName="bench-role-%d" % i,
+                                AssumeRolePolicyDocument=json.dumps(est.TRUST_EC2))
+                if i % 2 == 0:
+                    arn = iam.create_policy(PolicyName="bench-pol-%d" % i,
+                                            PolicyDocument=json.dumps(est.POLICY_READ))["Policy"]["Arn"]
+                    iam.attach_role_policy(RoleName="bench-role-%d" % i, PolicyArn=arn)
+            for i, r in enumerate(REGIONS):
+                asb.build(cs[r], r, a.vpcs_per_region, i)
+            print("estate built in %.0f s" % (time.time() - t0), file=sys.stderr)
+            w = est.StateWriter()
+            for r in REGIONS:
+                for v in cs[r]["ec2"].describe_vpcs()["Vpcs"]:
+                    if v.get("IsDefault"):
+                        continue
+                    w.add("aws_vpc", "v", {"id": v["VpcId"], "cidr_block": v["CidrBlock"],
+                                           "enable_dns_support": True, "enable_dns_hostnames": False,
+                                           "tags": est.tagmap(v.get("Tags")),
+                                           "tags_all": est.tagmap(v.get("Tags"))},
+                          module="module.%s" % r.replace("-", "_"), index_key=v["VpcId"],
+                          schema_version=1)
+            repo = os.path.join(tmp, "repo")
+            est.commit_state(repo, "prod.tfstate", w.document())
+            proxy = Proxy("--upstream", m.url, "--record", rec)
+            recorded = run_dm(dm, a, repo, tmp, proxy.url, "record")
+            rst = proxy.stats()
+            proxy.stop()
+            proxy = None
+        # moto is stopped here: only the recording answers
+        proxy = Proxy("--replay", rec, "--delay-ms", str(a.delay_ms))
+        runs = []
+        for i in range(a.runs):
+            proxy.stats(reset=True)
+            r = run_dm(dm, a, repo, tmp, proxy.url, "replay%d" % i)
+            st = proxy.stats()
+            r["requests"] = st["requests"]
+            r["replay_misses"] = st["replay_misses"]
+            r["per_api"] = st["per_api"]
+            runs.append(r)
+            print("run %d: %.3f s, %d requests (%d misses), %d counted, %.1f MB" % (
+                i, r["wall"], r["requests"], r["replay_misses"], r["calls"], r["rss_kb"] / 1024.0),
+                file=sys.stderr)
+        # the same runs with no injected latency: what is not round trips (process start,
+        # state from git, parsing, diff, report; the Python proxy's own time per request)
+        req = urllib.request.Request(proxy.url + "/__faultproxy/config", data=b'{"delay_ms": 0}',
+                                     method="POST")
+        urllib.request.urlopen(req, timeout=10).read()
+        zero = [run_dm(dm, a, repo, tmp, proxy.url, "zero%d" % i)["wall"] for i in range(a.runs)]
+    finally:
+        if proxy:
+            proxy.stop()
+    walls = [r["wall"] for r in runs]
+    med = statistics.median(walls)
+    reqs = statistics.median([r["requests"] for r in runs])
+    ideal = reqs * a.delay_ms / 1000.0 / a.concurrency
+    per_api = runs[-1]["per_api"]
+    # the dependency chain: sts -> (per region) DescribeVpcs -> DescribeVpcAttribute;
+    # EKS ListClusters -> DescribeCluster / ListNodegroups -> DescribeNodegroup; IAM pages
+    eks_chain = 1 + (1 if per_api.get("eks:DescribeCluster") else 0) + \
+        (2 if per_api.get("eks:DescribeNodegroup") else (1 if per_api.get("eks:ListNodegroups") else 0))
+    chain = 1 + max(2 if per_api.get("ec2:DescribeVpcAttribute") else 1, eks_chain,
+                    per_api.get("iam:GetAccountAuthorizationDetails", 0))
+    res = {
+        "command": a.command, "regions": REGIONS, "concurrency": a.concurrency, "delay_ms": a.delay_ms,
+        "recorded": {"wall_s": round(recorded["wall"], 3), "requests": rst["requests"],
+                     "counted": recorded["calls"], "incomplete": recorded["incomplete"]},
+        "replay_requests": reqs, "replay_counted_api_calls": runs[-1]["calls"],
+        "replay_misses": sum(r["replay_misses"] for r in runs),
+        "incomplete_scopes": runs[-1]["incomplete"],
+        "per_api": per_api,
+        "wall_s": [round(x, 3) for x in walls], "wall_s_median": round(med, 3),
+        "ideal_s": round(ideal, 3), "ratio": round(med / ideal, 2),
+        "zero_delay_wall_s": [round(x, 3) for x in zero],
+        "zero_delay_wall_s_median": round(statistics.median(zero), 3),
+        "critical_path_requests": chain, "critical_path_s": round(chain * a.delay_ms / 1000.0, 3),
+        "peak_rss_kb": [r["rss_kb"] for r in runs],
+        "peak_rss_kb_median": int(statistics.median([r["rss_kb"] for r in runs])),
+    }
+    if runs[-1]["resources"] is not None:
+        res["live_resources"] = runs[-1]["resources"]
+    print(json.dumps(res, indent=2, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
