@@ -418,6 +418,8 @@ static size_t filter_changes(dm_diffrun *run, dm_pair *p)
 
 	/* a resource rule keeps the finding whole: new_finding() marks it ignored
 	 * (docs/ignore.md: counted in summary.ignored, not as changed or in sync) */
+	if (ig && dm_ignore_match(ig, p->state->type, p->state->id ? p->state->id : "", NULL))
+		return p->nchanges;
 	for (i = 0; i < p->nchanges; i++) {
 		if (ig && dm_ignore_match(ig, p->state->type, p->state->id ? p->state->id : "",
 					  p->changes[i].path)) {

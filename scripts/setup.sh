@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config git ca-certificates
       libgit2-dev libjansson-dev libcurl4-openssl-dev libxml2-dev libssl-dev zlib1g-dev
       libgraphviz-dev graphviz libsqlite3-dev libpq-dev libyaml-dev libcmocka-dev
-      postgresql postgresql-contrib chromium nodejs npm python3 procps time)
+      postgresql postgresql-contrib chromium python3 procps time)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -14,6 +14,16 @@ for p in "${PKGS[@]}"; do
 		missing+=("$p")
 	fi
 done
+
+# Node.js and npm (for the SARIF validator and the headless-browser test): some images ship
+# NodeSource's nodejs, which bundles npm and conflicts with Debian's npm package, so install
+# them only when the commands are missing.
+if ! command -v node >/dev/null 2>&1; then
+	missing+=(nodejs)
+fi
+if ! command -v npm >/dev/null 2>&1; then
+	missing+=(npm)
+fi
 
 if ((${#missing[@]})); then
 	echo "setup: installing ${missing[*]}" >&2
