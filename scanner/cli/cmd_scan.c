@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include "cli.h"
 #include "driftmap/history.h"
+#include "driftmap/graph.h"
+#include <dirent.h>
 
 static const char scan_help[] =
 	"usage: driftmap scan [--state SRC]... [--provider NAME]... [--region R]... [--profile P]...\n"
@@ -124,6 +126,91 @@ static int split_output(const char *spec, char *fmt, size_t cap, const char **pa
 	return 0;
 }
 
+/* Remove a temp directory of rendered pages. */
+static void remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[4096];
+
+	while (d && (e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+static char *read_small_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0) {
+		buf = malloc((size_t)n + 1);
+		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+			free(buf);
+			buf = NULL;
+		}
+		if (buf)
+			buf[n] = '\0';
+	}
+	fclose(f);
+	return buf;
+}
+
+/*
+ * The drift diagram for the HTML report, as SVG text (the overview page when
+ * the estate is paged). NULL when it cannot be drawn: the report then says so
+ * and the scan goes on (a diagram is not worth failing a CI scan for).
+ */
+static char *drift_svg(dm_ctx *ctx, const dm_inventory *live, const dm_inventory *state,
+		       const dm_drift *d, const dm_type_table *const *tables, size_t ntables)
+{
+	char dir[] = "/tmp/driftmap-html.XXXXXX", path[4200];
+	dm_graph *g = NULL;
+	char *svg = NULL;
+
+	if (!mkdtemp(dir))
+		return NULL;
+	snprintf(path, sizeof(path), "%s/drift.svg", dir);
+	if (dm_graph_build(&g, ctx, live, dm_inventory_count(state) ? state : NULL, d, tables, ntables,
+			   NULL) == 0 &&
+	    dm_graph_render(ctx, g, DM_VIEW_DRIFT, "svg", path) == 0) {
+		svg = read_small_file(path);
+		if (!svg) {
+			snprintf(path, sizeof(path), "%s/drift-overview.svg", dir);
+			svg = read_small_file(path);
+		}
+	} else {
+		fprintf(stderr, "driftmap: warning: no diagram in the HTML report: %s\n",
+			dm_ctx_last_error(ctx));
+	}
+	dm_graph_free(g);
+	remove_dir(dir);
+	return svg;
+}
+
+/* Does this scan write an HTML report? */
+static int wants_html(const cli_opts *o, const char *format)
+{
+	size_t i;
+
+	if (strcmp(format, "html") == 0)
+		return 1;
+	for (i = 0; i < o->outputs.n; i++) {
+		if (strncmp(o->outputs.v[i], "html=", 5) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Look up when each finding was first recorded; new ones date from this run. */
 static int set_first_seen(dm_ctx *ctx, dm_history *h, dm_drift *d, long long started)
 {
@@ -165,6 +252,7 @@ int cmd_scan(int argc, char **argv)
 	long long started;
 	size_t i;
 	int rc = DM_EXIT_ERROR, store_ok = 1;
+	char *svg = NULL;
 	struct dm_history *store = NULL;
 
 	for (i = 1; i < (size_t)argc; i++) {
@@ -225,6 +313,10 @@ int cmd_scan(int argc, char **argv)
 	}
 
 	memset(&ropt, 0, sizeof(ropt));
+	if (wants_html(&o, format)) {
+		svg = drift_svg(ctx, live, state, drift, tables, dopt.ntables);
+		ropt.diagram_svg = svg;
+	}
 	ropt.color = !o.no_color && !getenv("NO_COLOR") && isatty(STDOUT_FILENO);
 	ropt.quiet = o.quiet;
 	for (i = 0; i < o.outputs.n; i++) {
@@ -263,6 +355,7 @@ int cmd_scan(int argc, char **argv)
 	else
 		rc = DM_EXIT_OK;
 done:
+	free(svg);
 	dm_history_free(store);
 	dm_drift_free(drift);
 	dm_ignore_free(ign);
