@@ -31,7 +31,8 @@ static const char *const css =
 	"vertical-align:top}th{background:#f3f3f3}.sev{font-weight:bold;padding:.1em .5em;border-radius:3px}"
 	".critical{background:#6a1b9a;color:#fff}.high{background:#c62828;color:#fff}.medium{background:#f9a825}"
 	".low{background:#4fc3f7}.info{background:#e0e0e0}.muted{opacity:.55}pre{white-space:pre-wrap;margin:0;"
-	"font-size:.85em;max-width:60em}details summary{cursor:pointer}.summary td{text-align:center}";
+	"font-size:.85em;max-width:60em}details summary{cursor:pointer}.summary td{text-align:center}"
+	".sev,td+td:nth-child(2){white-space:nowrap}details[open] pre{width:34em}td:empty::after{content:\"\\2014\";color:#bbb}";
 
 int dm__posture_html(dm_ctx *ctx, const dm_posture *p, const dm_posture_render_options *o, FILE *out)
 {

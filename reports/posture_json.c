@@ -205,7 +205,18 @@ json_t *dm_posture_json(const dm_posture *p)
 				      "sub_key", f->subkey, "evidence", f->evidence, "remediation", f->remediation,
 				      "compliance", compliance_json(f->compliance, f->ncompliance), "muted", f->muted,
 				      "mute_reason", str_or_null(f->mute_reason));
-		if (!o || json_array_append_new(findings, o) < 0)
+		if (!o)
+			goto fail;
+		if (f->first_seen > 0) {
+			char fs[32];
+
+			dm__rfc3339(f->first_seen, fs, sizeof(fs));
+			if (json_object_set_new(o, "first_seen", json_string(fs)) < 0) {
+				json_decref(o);
+				goto fail;
+			}
+		}
+		if (json_array_append_new(findings, o) < 0)
 			goto fail;
 	}
 	for (i = 0; i < dm_posture_not_evaluated_count(p); i++) {

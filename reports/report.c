@@ -64,7 +64,7 @@ static int render(dm_ctx *ctx, const dm_drift *d, const char *format,
 		  const dm_report_options *opts, dm_buf *out)
 {
 	const dm__renderer *rd = renderer_find(format);
-	dm_report_options o = { 0, 0, 0, NULL };
+	dm_report_options o = { 0, 0, 0, NULL, NULL };
 	dm__report r;
 	int rc;
 

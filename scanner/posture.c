@@ -1080,6 +1080,12 @@ void dm_posture_set_times(dm_posture *p, long long started_at, long long finishe
 	p->finished_at = finished_at;
 }
 
+void dm_posture_set_first_seen(dm_posture *p, size_t i, long long when)
+{
+	if (p && i < p->nf)
+		p->f[i].first_seen = when;
+}
+
 void dm_posture_times(const dm_posture *p, long long *started_at, long long *finished_at)
 {
 	*started_at = p ? p->started_at : 0;

@@ -103,6 +103,8 @@ typedef struct dm_posture_finding {
 	size_t ncompliance;
 	int muted;
 	const char *mute_reason;   /* NULL unless muted */
+	long long first_seen;      /* Unix seconds of the first run with this fingerprint (history
+				      store, dm_posture_set_first_seen()); 0 = unknown, not in the JSON */
 } dm_posture_finding;
 
 typedef struct dm_posture_not_evaluated {
@@ -156,6 +158,8 @@ const char *dm_posture_eks_calendar(const dm_posture *p);
 const dm_inventory *dm_posture_live(const dm_posture *p);
 void dm_posture_set_times(dm_posture *p, long long started_at, long long finished_at);
 void dm_posture_times(const dm_posture *p, long long *started_at, long long *finished_at);
+/** Set finding i's first_seen (Unix seconds; history store). Out-of-range i is ignored. */
+void dm_posture_set_first_seen(dm_posture *p, size_t i, long long when);
 
 /* ---- segmentation matrix (tiers by tag, falling back to subnet) -------------- */
 

@@ -21,6 +21,8 @@ typedef struct dm_report_options {
 	int quiet;            /* text: summary line only */
 	size_t max_bytes;     /* markdown: size budget (0 = 64 KiB) */
 	const char *diagram_svg; /* html: inline drift diagram (may be NULL) */
+	const char *trend_svg;   /* html: inline trend chart, a "Trend" section (may be NULL);
+				    dm_history_trend_svg() of the store's runs (scan --store) */
 } dm_report_options;
 
 /** Is NAME a known report format? */

@@ -12,6 +12,7 @@ static const char history_help[] =
 	"usage: driftmap history [--store URL] list [--kind drift|posture] [--source S] [--account A]\n"
 	"                                          [--since 90d] [--until 7d] [--format text|json|csv]\n"
 	"       driftmap history [--store URL] show RUN [--format F] [--output F=PATH]...\n"
+	"                                          (F: a report format, or svg|png|pdf|dot|gv: the diagram)\n"
 	"       driftmap history [--store URL] compare RUN_A RUN_B [--details] [--format text|json|csv]\n"
 	"                                          [--output svg=PATH|png=PATH|dot=PATH]\n"
 	"       driftmap history [--store URL] compare --since 90d [filters] [--details] ...\n"
@@ -130,6 +131,72 @@ done:
 	return rc;
 }
 
+/* Is FMT a diagram format (rendered from the graph, not a report)? */
+static int is_diagram_format(const char *fmt)
+{
+	static const char *const fmts[] = {"svg", "png", "pdf", "dot", "gv"};
+	size_t i;
+
+	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		if (strcmp(fmt, fmts[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The diagrams of a stored run, drawn from its inventory snapshot: a drift run
+ * in the drift view (state vs live re-diffed, as rerender() does), a posture
+ * run in the current (live) view. OUTS is laid out once.
+ */
+static int show_diagrams(dm_ctx *ctx, const json_t *report, const json_t *inv,
+			 dm_graph_output *outs, size_t n)
+{
+	const char *schema = json_string_value(json_object_get(report, "schema"));
+	int posture = schema && strcmp(schema, "driftmap.posture/v1") == 0;
+	dm_inventory *live = NULL, *state = NULL;
+	dm_drift *d = NULL;
+	dm_graph *g = NULL;
+	const dm_type_table *tables[32];
+	dm_diff_options dopt;
+	size_t i, ntables;
+	int rc = 1;
+
+	if (!inv || json_is_null(inv)) {
+		cli_error("history show: this run has no inventory snapshot (recorded at store schema v1); no diagram can be drawn");
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		outs[i].view = posture ? DM_VIEW_CURRENT : DM_VIEW_DRIFT;
+	ntables = cli_type_tables(ctx, tables, sizeof(tables) / sizeof(tables[0]));
+	if (dm_inventory_from_json(&live, ctx, json_object_get(inv, "live"), "stored live inventory") < 0)
+		goto err;
+	if (!posture) {
+		if (dm_inventory_from_json(&state, ctx, json_object_get(inv, "state"),
+					   "stored state inventory") < 0)
+			goto err;
+		memset(&dopt, 0, sizeof(dopt));
+		dopt.tables = tables;
+		dopt.ntables = ntables;
+		if (dm_diff(&d, ctx, state, live, &dopt) < 0)
+			goto err;
+	}
+	if (dm_graph_build(&g, ctx, live, state && dm_inventory_count(state) ? state : NULL, d, tables,
+			   ntables, NULL) < 0 ||
+	    dm_graph_render_all(ctx, g, outs, n) < 0)
+		goto err;
+	rc = 0;
+	goto done;
+err:
+	cli_error("%s", dm_ctx_last_error(ctx));
+done:
+	dm_graph_free(g);
+	dm_drift_free(d);
+	dm_inventory_free(state);
+	dm_inventory_free(live);
+	return rc;
+}
+
 static int write_json_file(dm_ctx *ctx, const json_t *doc, const char *path)
 {
 	FILE *f = fopen(path, "w");
@@ -154,9 +221,11 @@ static int history_show(dm_ctx *ctx, dm_history *h, const cli_opts *o, const cha
 	dm_history_filter f;
 	json_t *report = NULL, *inv = NULL;
 	long long id;
-	size_t i;
+	size_t i, ndiag = 0;
 	int rc = 1;
 	const char *format = o->format ? o->format : "json";
+	dm_graph_output diag[CLI_MAX_LIST];
+	char dfmt[CLI_MAX_LIST][8];
 
 	if (fill_filter(ctx, o, &f))
 		return 1;
@@ -174,10 +243,25 @@ static int history_show(dm_ctx *ctx, dm_history *h, const cli_opts *o, const cha
 		}
 		memcpy(fmt, o->outputs.v[i], n);
 		fmt[n] = '\0';
+		if (is_diagram_format(fmt)) {
+			/* drawn below, all laid out once */
+			if (!eq[1]) {
+				cli_error("history show: bad --output '%s'", o->outputs.v[i]);
+				goto done;
+			}
+			memcpy(dfmt[ndiag], fmt, n + 1);
+			diag[ndiag].view = DM_VIEW_DRIFT;
+			diag[ndiag].format = dfmt[ndiag];
+			diag[ndiag].path = eq + 1;
+			ndiag++;
+			continue;
+		}
 		if (strcmp(fmt, "json") == 0 ? write_json_file(ctx, report, eq + 1)
 					     : rerender(ctx, report, inv, fmt, NULL, eq + 1))
 			goto done;
 	}
+	if (ndiag && show_diagrams(ctx, report, inv, diag, ndiag))
+		goto done;
 	if (strcmp(format, "json") == 0) {
 		json_dumpf(report, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 		fputc('\n', stdout);

@@ -253,6 +253,7 @@ int cmd_scan(int argc, char **argv)
 	size_t i;
 	int rc = DM_EXIT_ERROR, store_ok = 1;
 	char *svg = NULL;
+	char *trend_svg = NULL; /* HTML "Trend" section (--store) */
 	struct dm_history *store = NULL;
 
 	for (i = 1; i < (size_t)argc; i++) {
@@ -310,9 +311,25 @@ int cmd_scan(int argc, char **argv)
 			cli_error("%s", dm_ctx_last_error(ctx));
 			store_ok = 0;
 		}
+		/* the trend of the drift runs recorded so far, for the HTML report; a chart is
+		 * not worth failing the scan for: warn and go on */
+		if (store_ok && wants_html(&o, format)) {
+			dm_history_filter tf;
+			json_t *tdoc = NULL;
+
+			memset(&tf, 0, sizeof(tf));
+			tf.kind = DM_HISTORY_DRIFT;
+			if (dm_history_trend(store, &tf, &tdoc) < 0)
+				fprintf(stderr, "driftmap: warning: no trend in the HTML report: %s\n",
+					dm_ctx_last_error(ctx));
+			else if (json_array_size(json_object_get(tdoc, "runs")) > 0)
+				trend_svg = dm_history_trend_svg(tdoc);
+			json_decref(tdoc);
+		}
 	}
 
 	memset(&ropt, 0, sizeof(ropt));
+	ropt.trend_svg = trend_svg;
 	if (wants_html(&o, format)) {
 		svg = drift_svg(ctx, live, state, drift, tables, dopt.ntables);
 		ropt.diagram_svg = svg;
@@ -355,6 +372,7 @@ int cmd_scan(int argc, char **argv)
 	else
 		rc = DM_EXIT_OK;
 done:
+	free(trend_svg);
 	free(svg);
 	dm_history_free(store);
 	dm_drift_free(drift);

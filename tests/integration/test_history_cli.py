@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """`driftmap history` end to end on a SQLite store: two offline scans with
 --store (saved live inventory, the second one with a resource removed), then
-list, show (the stored JSON report equals the one the scan wrote), compare
+list, show (the stored JSON report equals the one the scan wrote; --output svg=/dot=
+draw the stored run's drift diagram), the HTML report's Trend chart, compare
 (checked against new/resolved computed here from the two reports'
 fingerprints), trend (CSV and SVG), prune, and bad/unreachable stores (exit
 1, one-line error, the report files still written).
@@ -51,11 +52,23 @@ def main():
         removed = doc["resources"].pop(0)
         json.dump(doc, open(live2, "w"))
         r1, r2 = os.path.join(tmp, "r1.json"), os.path.join(tmp, "r2.json")
+        h1, h2 = os.path.join(tmp, "r1.html"), os.path.join(tmp, "r2.html")
         run("scan", "--state", STATE, "--live", LIVE, "--store", store, "--quiet",
-            "--output", "json=" + r1, ok=(0, 2, 3))
+            "--output", "json=" + r1, "--output", "html=" + h1, ok=(0, 2, 3))
         run("scan", "--state", STATE, "--live", live2, "--store", store, "--quiet",
-            "--output", "json=" + r2, ok=(0, 2, 3))
+            "--output", "json=" + r2, "--output", "html=" + h2, ok=(0, 2, 3))
         rep1, rep2 = json.load(open(r1)), json.load(open(r2))
+
+        # HTML trend: drawn from the drift runs recorded before this scan (none for the first)
+        html1, html2 = open(h1).read(), open(h2).read()
+        check("<h2>Trend</h2>" not in html1, "no trend section without recorded runs")
+        check("<h2>Trend</h2>" in html2, "trend section in the second scan's HTML")
+        sect = html2[html2.index("<h2>Trend</h2>"):]
+        sect = sect[:sect.index("</svg>")]
+        check('<svg xmlns="http://www.w3.org/2000/svg" class="dm-trend"' in sect, "trend is inline SVG")
+        check("driftmap trend: 1 runs" in sect, "trend covers the one run recorded before")
+        check('class="series-drifted"' in sect and "<script" not in sect, "trend series, no script")
+        check(html2.index("<h2>Trend</h2>") < html2.index("<h2>Drift diagram</h2>"), "trend before the diagram")
 
         lst = json.loads(run("history", "--store", store, "list", "--format", "json").stdout)
         runs = lst["runs"]
@@ -81,6 +94,21 @@ def main():
         check(len(csv) == 3 and csv[0].startswith("run,started_at,kind"), "trend csv")
         svg = run("history", "--store", store, "trend", "--format", "svg").stdout
         check(svg.startswith("<svg") and "<script" not in svg, "trend svg")
+
+        # history show RUN --output svg=/dot=: the stored run's drift diagram, not a report
+        dsvg, ddot = os.path.join(tmp, "run2.svg"), os.path.join(tmp, "run2.dot")
+        run("history", "--store", store, "show", "latest", "--output", "svg=" + dsvg,
+            "--output", "dot=" + ddot, "--format", "text")
+        svgtext = open(dsvg).read()
+        check("<svg" in svgtext and "<script" not in svgtext, "show: SVG diagram written")
+        check('class="node type&#45;' in svgtext, "show: diagram has resource node classes")
+        for kind in ("unmanaged", "missing", "changed"):
+            present = "drift&#45;" + kind in svgtext
+            check(present == (rep2["summary"][kind] > 0),
+                  f"show: drift-{kind} styling matches the run's {rep2['summary'][kind]} finding(s)")
+        check(open(ddot).read().lstrip().startswith(("digraph", "strict digraph")), "show: DOT written")
+        # posture first_seen in driftmap.posture/v1 is not checked here: it needs the
+        # `posture --store` change in cmd_posture.c (owned elsewhere)
 
         run("history", "--store", store, "prune", "--keep", "1")
         lst = json.loads(run("history", "--store", store, "list", "--format", "json").stdout)

@@ -96,7 +96,7 @@ static void test_report__basic_matches_goldens_in_every_format(void **state)
 		"<rect x=\"5\" y=\"5\" width=\"210\" height=\"50\" fill=\"#ddf4ff\" stroke=\"#0550ae\"/>"
 		"<text x=\"110\" y=\"35\" text-anchor=\"middle\">changed: sg-0c3 &amp; web</text></g>\n"
 		"</g>\n</svg>\n";
-	dm_report_options o = { 0, 0, 0, svg };
+	dm_report_options o = { 0, 0, 0, svg, NULL };
 
 	(void)state;
 	fx_basic(g_ctx, &fx);
@@ -107,7 +107,7 @@ static void test_report__basic_matches_goldens_in_every_format(void **state)
 static void test_report__text_colour_and_quiet_variants(void **state)
 {
 	rfix fx;
-	dm_report_options color = { 1, 0, 0, NULL }, quiet = { 0, 1, 0, NULL };
+	dm_report_options color = { 1, 0, 0, NULL, NULL }, quiet = { 0, 1, 0, NULL, NULL };
 	char *c, *q, *plain;
 
 	(void)state;
@@ -340,7 +340,7 @@ static void test_report__path_sensitivity_rules(void **state)
 
 static void check_budget(const rfix *fx, size_t budget, size_t total)
 {
-	dm_report_options o = { 0, 0, budget, NULL };
+	dm_report_options o = { 0, 0, budget, NULL, NULL };
 	char *md = render(fx->drift, "markdown", &o);
 	const char *tail;
 	size_t shown, more = 0;
@@ -415,7 +415,7 @@ static void test_report__html_inlines_svg_without_prolog(void **state)
 	rfix fx;
 	dm_report_options o = { 0, 0, 0,
 		"<?xml version=\"1.0\"?>\n<!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" \"x.dtd\">\n"
-		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><g id=\"dm-probe\"/></svg>\n" };
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><g id=\"dm-probe\"/></svg>\n", NULL };
 	char *html;
 
 	(void)state;
@@ -432,6 +432,42 @@ static void test_report__html_inlines_svg_without_prolog(void **state)
 	free(html);
 	html = render(fx.drift, "html", NULL);
 	assert_null(strstr(html, "<svg"));
+	free(html);
+	fx_free(&fx);
+}
+
+/* A trend chart given in the options becomes a "Trend" section before the diagram. */
+static void test_report__html_trend_section(void **state)
+{
+	rfix fx;
+	dm_report_options o = { 0, 0, 0,
+		"<svg xmlns=\"http://www.w3.org/2000/svg\"><g id=\"dm-diagram\"/></svg>",
+		"<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"dm-trend\">"
+		"<g class=\"series-drifted\"/></svg>\n" };
+	char *html;
+	const char *trend, *diagram;
+
+	(void)state;
+	fx_basic(g_ctx, &fx);
+	html = render(fx.drift, "html", &o);
+	trend = strstr(html, "<h2>Trend</h2>\n<div class=\"diagram\" id=\"trend\">\n<svg");
+	diagram = strstr(html, "<h2>Drift diagram</h2>");
+	assert_non_null(trend);
+	assert_non_null(diagram);
+	assert_true(trend < diagram);
+	assert_non_null(strstr(trend, "<g class=\"series-drifted\"/></svg>\n</div>"));
+	assert_null(strstr(html, "<?xml"));
+	free(html);
+	/* not SVG: said so, not inlined */
+	o.diagram_svg = NULL;
+	o.trend_svg = "no chart";
+	html = render(fx.drift, "html", &o);
+	assert_non_null(strstr(html, "The trend given is not SVG."));
+	assert_null(strstr(html, "id=\"trend\""));
+	free(html);
+	/* without one: no section */
+	html = render(fx.drift, "html", NULL);
+	assert_null(strstr(html, "<h2>Trend</h2>"));
 	free(html);
 	fx_free(&fx);
 }
@@ -599,6 +635,7 @@ int main(void)
 		cmocka_unit_test(test_report__huge_markdown_stays_within_budget),
 		cmocka_unit_test(test_report__markdown_without_overflow_has_no_tail),
 		cmocka_unit_test(test_report__html_inlines_svg_without_prolog),
+		cmocka_unit_test(test_report__html_trend_section),
 		cmocka_unit_test(test_report__junit_parses_back),
 		cmocka_unit_test(test_report__sarif_results_carry_rules_locations_fingerprints),
 		cmocka_unit_test(test_report__formats_and_errors),
