@@ -5,6 +5,16 @@
  *   ./posture_bench SCALE   (SCALE 1.0 = 2,000 VPCs, 20,000 SGs with 200,000 rules,
  *                            10,000 roles, ~100,000 resources)
  *
+ *   ./posture_bench subnets N [TIERS] [matrix]
+ *                           segmentation estate: N subnets (50 per VPC, /24 in a /16),
+ *                           tagged tier=t0..t{TIERS-1} round-robin (TIERS 0 = untagged:
+ *                           the matrix falls back to one tier per subnet); one ENI per
+ *                           subnet; VPC v peered with v+1 (routes both ways); SGs by tier
+ *                           (443 from the internet, app from web's SG, 5432 from app's
+ *                           SG, 22 from the VPC /16 and 8080 from the peer VPC /16); an
+ *                           IGW route for the first tier. "matrix": every rule disabled
+ *                           but EKS-03 (no clusters), so the run is indexing + matrix.
+ *
  * Prints: resources, findings, not_evaluated, run seconds, max RSS.
  */
 #include <stdio.h>
@@ -63,13 +73,107 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The segmentation estate of "subnets N [TIERS]" (see the top comment). */
+static void build_subnets(dm_inventory *inv, int nsub, int ntiers)
+{
+	int nvpc = (nsub + 49) / 50, v, k, made = 0;
+
+	for (v = 0; v < nvpc; v++) {
+		const char *reg = "us-east-1";
+		char vpc[64], cidr[32], peer[32], prev[32], rtb[64], rtbp[64], igw[64], acl[64], pcx[64], pcxp[64];
+		json_t *subs = json_array();
+		int nt = ntiers > 0 ? (ntiers < 16 ? ntiers : 16) : 3, t;
+
+		snprintf(vpc, sizeof(vpc), "vpc-%06d", v);
+		snprintf(cidr, sizeof(cidr), "10.%d.0.0/16", v);
+		snprintf(peer, sizeof(peer), "10.%d.0.0/16", v + 1);
+		snprintf(prev, sizeof(prev), "10.%d.0.0/16", v ? v - 1 : 0);
+		snprintf(rtb, sizeof(rtb), "rtb-main-%06d", v);
+		snprintf(rtbp, sizeof(rtbp), "rtb-pub-%06d", v);
+		snprintf(igw, sizeof(igw), "igw-%06d", v);
+		snprintf(acl, sizeof(acl), "acl-%06d", v);
+		snprintf(pcx, sizeof(pcx), "pcx-%06d", v);          /* v <-> v+1 */
+		snprintf(pcxp, sizeof(pcxp), "pcx-%06d", v ? v - 1 : 0); /* v-1 <-> v */
+		add(inv, "aws_vpc", vpc, reg, json_pack("{s:s,s:s}", "cidr_block", cidr, "main_route_table_id", rtb));
+		{
+			json_t *routes = json_array();
+			if (v + 1 < nvpc)
+				json_array_append_new(routes, json_pack("{s:s,s:s,s:s}", "cidr_block", peer,
+									"vpc_peering_connection_id", pcx, "state", "active"));
+			if (v > 0)
+				json_array_append_new(routes, json_pack("{s:s,s:s,s:s}", "cidr_block", prev,
+									"vpc_peering_connection_id", pcxp, "state", "active"));
+			json_t *pub = json_deep_copy(routes);
+			add(inv, "aws_route_table", rtb, reg, json_pack("{s:s,s:o}", "vpc_id", vpc, "route", routes));
+			routes = pub;
+			json_array_append_new(routes, json_pack("{s:s,s:s}", "cidr_block", "0.0.0.0/0", "gateway_id", igw));
+			add(inv, "aws_route_table", rtbp, reg, json_pack("{s:s,s:o}", "vpc_id", vpc, "route", routes));
+		}
+		add(inv, "aws_internet_gateway", igw, reg, json_pack("{s:s}", "vpc_id", vpc));
+		for (t = 0; t < nt; t++) {
+			char sgid[64], web[64], app[64];
+			json_t *in = json_array();
+			snprintf(sgid, sizeof(sgid), "sg-%06d-t%d", v, t);
+			snprintf(web, sizeof(web), "sg-%06d-t0", v);
+			snprintf(app, sizeof(app), "sg-%06d-t%d", v, t > 1 ? t - 1 : 0);
+			if (t == 0)
+				json_array_append_new(in, sg_rule("tcp", 443, 443, "0.0.0.0/0", NULL));
+			else
+				json_array_append_new(in, sg_rule("tcp", 8000 + t, 8000 + t, NULL, t == 1 ? web : app));
+			if (t == nt - 1)
+				json_array_append_new(in, sg_rule("tcp", 5432, 5432, NULL, app));
+			json_array_append_new(in, sg_rule("tcp", 22, 22, cidr, NULL));
+			json_array_append_new(in, sg_rule("tcp", 8080, 8080, v + 1 < nvpc ? peer : prev, NULL));
+			add(inv, "aws_security_group", sgid, reg,
+			    json_pack("{s:s,s:s,s:o,s:[]}", "name", sgid, "vpc_id", vpc, "ingress", in, "egress"));
+		}
+		for (k = 0; k < 50 && made < nsub; k++, made++) {
+			char sid[64], sc[32], tier[16], eni[64], sg[64], assoc[64];
+			t = k % nt;
+			snprintf(sid, sizeof(sid), "subnet-%06d-%02d", v, k);
+			snprintf(sc, sizeof(sc), "10.%d.%d.0/24", v, k);
+			snprintf(tier, sizeof(tier), "t%d", t);
+			add(inv, "aws_subnet", sid, reg,
+			    ntiers > 0 ? json_pack("{s:s,s:s,s:b,s:{s:s}}", "vpc_id", vpc, "cidr_block", sc,
+						   "map_public_ip_on_launch", t == 0, "tags", "tier", tier)
+				       : json_pack("{s:s,s:s,s:b}", "vpc_id", vpc, "cidr_block", sc, "map_public_ip_on_launch",
+						   t == 0));
+			json_array_append_new(subs, json_string(sid));
+			if (t == 0) {
+				snprintf(assoc, sizeof(assoc), "rtbassoc-%06d-%02d", v, k);
+				add(inv, "aws_route_table_association", assoc, reg,
+				    json_pack("{s:s,s:s}", "subnet_id", sid, "route_table_id", rtbp));
+			}
+			snprintf(eni, sizeof(eni), "eni-%06d-%02d", v, k);
+			snprintf(sg, sizeof(sg), "sg-%06d-t%d", v, t);
+			add(inv, "aws_network_interface", eni, reg,
+			    json_pack("{s:s,s:[s],s:[{s:s}],s:s}", "subnet_id", sid, "security_groups", sg, "association",
+				      "public_ip", t == 0 ? "3.3.3.3" : "", "interface_type", "interface"));
+		}
+		add(inv, "aws_network_acl", acl, reg,
+		    json_pack("{s:s,s:o,s:[{s:i,s:s,s:s,s:s,s:i,s:i},{s:i,s:s,s:s,s:s}],s:[{s:i,s:s,s:s,s:s}]}", "vpc_id",
+			      vpc, "subnet_ids", subs, "ingress", "rule_no", 50, "action", "deny", "protocol", "6", "cidr_block",
+			      "0.0.0.0/0", "from_port", 3389, "to_port", 3389, "rule_no", 100, "action", "allow", "protocol",
+			      "-1", "cidr_block", "0.0.0.0/0", "egress", "rule_no", 100, "action", "allow", "protocol", "-1",
+			      "cidr_block", "0.0.0.0/0"));
+		if (v + 1 < nvpc) {
+			char peer_id[64];
+			snprintf(peer_id, sizeof(peer_id), "vpc-%06d", v + 1);
+			add(inv, "aws_vpc_peering_connection", pcx, reg,
+			    json_pack("{s:s,s:s,s:s}", "vpc_id", vpc, "peer_vpc_id", peer_id, "status", "active"));
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
-	double scale = argc > 1 ? strtod(argv[1], NULL) : 1.0;
+	int subnet_mode = argc > 2 && strcmp(argv[1], "subnets") == 0;
+	double scale = argc > 1 && !subnet_mode ? strtod(argv[1], NULL) : 1.0;
 	int nvpc = (int)(2000 * scale), nroles = (int)(10000 * scale), v, k;
 	dm_inventory *inv = NULL;
 	dm_ctx *ctx = NULL;
 	dm_posture *p = NULL;
+	dm_posture_config *cfg = NULL;
 	dm_posture_summary s;
 	struct rusage ru;
 	char id[64], id2[64], id3[64], cidr[32];
@@ -79,6 +183,24 @@ int main(int argc, char **argv)
 	if (getenv("DM_BENCH_DEBUG"))
 		dm_ctx_set_log(ctx, log_fn, NULL, DM_LOG_DEBUG);
 	dm_inventory_new(&inv);
+	if (subnet_mode) {
+		int nsub = (int)strtol(argv[2], NULL, 10), ntiers = argc > 3 ? (int)strtol(argv[3], NULL, 10) : 3;
+		build_subnets(inv, nsub, ntiers);
+		if (argc > 4 && strcmp(argv[4], "matrix") == 0) {
+			char path[] = "/tmp/posture_bench_cfgXXXXXX";
+			int fd = mkstemp(path);
+			FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+			if (!f || fputs("enabled_rules: [EKS-03]\n", f) == EOF || fclose(f) != 0 ||
+			    dm_posture_config_load(&cfg, ctx, path) != 0) {
+				fprintf(stderr, "config: %s\n", dm_ctx_last_error(ctx));
+				return 1;
+			}
+			remove(path);
+		}
+		nvpc = 0;
+		nroles = 0;
+		scale = 0;
+	}
 	for (v = 0; v < nvpc; v++) {
 		const char *reg = v % 2 ? "us-east-1" : "eu-west-1";
 		snprintf(id, sizeof(id), "vpc-%06d", v);
@@ -176,7 +298,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "resources: %zu\n", dm_inventory_count(inv));
 	t0 = now_s();
 	c0 = cpu_s();
-	if (dm_posture_run(&p, ctx, inv, NULL) != 0) {
+	if (dm_posture_run(&p, ctx, inv, cfg) != 0) {
 		fprintf(stderr, "run: %s\n", dm_ctx_last_error(ctx));
 		return 1;
 	}
@@ -188,6 +310,7 @@ int main(int argc, char **argv)
 	       dm_inventory_count(inv), s.findings, s.not_evaluated, dm_posture_tier_count(p), dm_posture_pair_count(p),
 	       t1 - t0, c1 - c0, ru.ru_maxrss / 1024);
 	dm_posture_free(p);
+	dm_posture_config_free(cfg);
 	dm_inventory_free(inv);
 	dm_ctx_free(ctx);
 	return 0;
