@@ -1165,6 +1165,8 @@ static const char *title_text(const dm__drawing *d, dm_buf *t)
 		}
 	}
 	dm__buf_printf(t, "%s", d->g->title);
+	if (d->g->segmentation)
+		return t->ptr ? t->ptr : ""; /* tiers are not resources: no drift counts */
 	if (d->kind == DM_PAGE_OVERVIEW)
 		dm__buf_puts(t, " - overview");
 	else if (d->kind == DM_PAGE_VPC)
@@ -1199,7 +1201,8 @@ int dm__drawing_dot(const dm__drawing *d, dm_ctx *ctx, dm_graph_view view, char 
 	for (i = 0; i < d->nnodes && !rc; i++)
 		if (!d->nodes[i]->cluster)
 			rc = put_node(&b, d, d->nodes[i], view, 2);
-	rc = rc ? rc : put_legend(&b, d, view);
+	if (!d->g->segmentation)
+		rc = rc ? rc : put_legend(&b, d, view);
 	for (i = 0; i < d->nedges && !rc; i++) {
 		const struct dedge *e = d->edges[i];
 		struct style s;
@@ -1216,7 +1219,7 @@ int dm__drawing_dot(const dm__drawing *d, dm_ctx *ctx, dm_graph_view view, char 
 					      e->id, s.cls, s.hidden ? "invis" : s.style, s.color, s.penwidth, ah, dir);
 		if (e->detail && d->edge_labels &&
 		    (strcmp(e->kind, "ingress") == 0 || strcmp(e->kind, "egress") == 0 ||
-		     strcmp(e->kind, "routes_to") == 0)) {
+		     strcmp(e->kind, "routes_to") == 0 || strcmp(e->kind, "allows") == 0)) {
 			rc = rc ? rc : dm__buf_puts(&b, " label=");
 			rc = rc ? rc : dot_str(&b, e->detail);
 		}

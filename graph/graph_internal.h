@@ -58,6 +58,7 @@ struct dm_graph {
 	const char *title;
 	char **notes;             /* what filtering dropped (caption + log) */
 	size_t nnotes, capnotes;
+	int segmentation;         /* built by dm_graph_segmentation(): tier matrix, no drift legend */
 };
 
 /* graph_refs.c */

@@ -178,6 +178,23 @@ int dm_graph_render(dm_ctx *ctx, const dm_graph *g, dm_graph_view view, const ch
  */
 int dm_graph_to_dot(dm_ctx *ctx, const dm_graph *g, dm_graph_view view, char **out);
 
+/* ---- segmentation view (appended) ---------------------------------------------- */
+
+struct dm_posture; /* driftmap/posture.h */
+
+/**
+ * The posture engine's segmentation matrix as a graph, drawn with the same
+ * render calls (use DM_VIEW_SEGMENTATION): one node per tier (key
+ * "tier/<name>", type "tier", id = the tier name), an `internet` node when a
+ * pair involves it, one edge of kind "allows" per ordered pair of distinct
+ * tiers with a non-empty allowed set (detail: "tcp/5432, udp/53", "all").
+ * What a tier allows within itself is in its node's `cidr` ("within: all, tcp/22").
+ * The graph borrows P: keep it alive until dm_graph_free(). live may be NULL.
+ * Deterministic. Returns 0, DM_EINVAL (P NULL), DM_ENOMEM.
+ */
+int dm_graph_segmentation(dm_graph **out, dm_ctx *ctx, const struct dm_posture *p,
+			  const dm_inventory *live, const dm_type_table *const *tables, size_t ntables);
+
 #ifdef __cplusplus
 }
 #endif

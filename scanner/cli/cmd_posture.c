@@ -1,4 +1,5 @@
 /* driftmap CLI — `driftmap posture`: segmentation, IAM hygiene and EKS rules over the live inventory. */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "cli.h"
 #include "driftmap/posture.h"
 #include "driftmap/history.h"
+#include "driftmap/graph.h"
 
 static const char posture_help[] =
 	"usage: driftmap posture [--live FILE | --provider NAME... --region R... --profile P...]\n"
@@ -29,6 +31,84 @@ static const char posture_help[] =
 	"Exit codes: 0 done (no finding at/above --fail-on), 1 error, 2 findings at/above\n"
 	"--fail-on, 3 nothing failed but some scope was incomplete.\n";
 
+static void remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[4096];
+
+	while (d && (e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+static char *read_small_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0) {
+		buf = malloc((size_t)n + 1);
+		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+			free(buf);
+			buf = NULL;
+		}
+		if (buf)
+			buf[n] = '\0';
+	}
+	fclose(f);
+	return buf;
+}
+
+/*
+ * The segmentation diagram for the HTML page, as SVG text. NULL when it cannot
+ * be drawn: the page then goes without it (a warning, not a failed review).
+ */
+static char *segmentation_svg(dm_ctx *ctx, const dm_posture *p, const dm_inventory *live)
+{
+	char dir[] = "/tmp/driftmap-posture.XXXXXX", path[4200];
+	const dm_type_table *tables[32];
+	size_t ntables;
+	dm_graph *g = NULL;
+	char *svg = NULL;
+
+	if (!mkdtemp(dir))
+		return NULL;
+	snprintf(path, sizeof(path), "%s/segmentation.svg", dir);
+	ntables = cli_type_tables(ctx, tables, sizeof(tables) / sizeof(tables[0]));
+	if (dm_graph_segmentation(&g, ctx, p, live, tables, ntables) == 0 &&
+	    dm_graph_render(ctx, g, DM_VIEW_SEGMENTATION, "svg", path) == 0)
+		svg = read_small_file(path);
+	else
+		fprintf(stderr, "driftmap: warning: no segmentation diagram in the HTML page: %s\n",
+			dm_ctx_last_error(ctx));
+	dm_graph_free(g);
+	remove_dir(dir);
+	return svg;
+}
+
+/* Does this run write an HTML page? */
+static int wants_html(const cli_opts *o, const char *format)
+{
+	size_t i;
+
+	if (strcmp(format, "html") == 0)
+		return 1;
+	for (i = 0; i < o->outputs.n; i++)
+		if (strncmp(o->outputs.v[i], "html=", 5) == 0)
+			return 1;
+	return 0;
+}
+
 int cmd_posture(int argc, char **argv)
 {
 	cli_opts o;
@@ -41,8 +121,9 @@ int cmd_posture(int argc, char **argv)
 	const char *format;
 	long long started;
 	size_t i;
-	int k, rc = DM_EXIT_ERROR, incomplete = 0;
+	int k, rc = DM_EXIT_ERROR, incomplete = 0, store_ok = 1;
 	struct dm_history *store = NULL;
+	char *svg = NULL;
 
 	for (k = 1; k < argc; k++) {
 		if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0) {
@@ -97,7 +178,34 @@ int cmd_posture(int argc, char **argv)
 	if (dm_posture_run(&p, ctx, live, cfg) < 0)
 		goto fail;
 	dm_posture_set_times(p, started, (long long)time(NULL));
+	if (o.store) {
+		/* first-seen before the reports are written; a store that cannot be opened
+		 * fails the run only after they are written */
+		size_t n = dm_posture_count(p), j;
+		const char **fps = calloc(n ? n : 1, sizeof(*fps));
+		long long *when = calloc(n ? n : 1, sizeof(*when));
+		int frc = (!fps || !when) ? DM_ENOMEM : 0;
+		store_ok = frc == 0 && cli_store_open(ctx, o.store, &store) == 0;
+		if (store_ok) {
+			for (j = 0; j < n; j++)
+				fps[j] = dm_posture_at(p, j)->fingerprint;
+			if (n)
+				frc = dm_history_first_seen_many(store, fps, n, when);
+			for (j = 0; frc == 0 && j < n; j++)
+				dm_posture_set_first_seen(p, j, when[j] > 0 ? when[j] : started);
+		}
+		if (frc < 0) {
+			cli_error("%s", dm_ctx_last_error(ctx));
+			store_ok = 0;
+		}
+		free(fps);
+		free(when);
+	}
 	memset(&ro, 0, sizeof(ro));
+	if (wants_html(&o, format)) {
+		svg = segmentation_svg(ctx, p, live);
+		ro.diagram_svg = svg;
+	}
 	for (i = 0; i < o.outputs.n; i++) {
 		const char *eq = strchr(o.outputs.v[i], '=');
 		char f[32];
@@ -113,7 +221,7 @@ int cmd_posture(int argc, char **argv)
 	fflush(stdout);
 	if (o.store) {
 		long long run_id = 0;
-		if (cli_store_open(ctx, o.store, &store))
+		if (!store_ok)
 			goto done;
 		if (dm_history_record_posture(store, p, &run_id) < 0)
 			goto fail;
@@ -133,6 +241,7 @@ fail:
 	cli_error("%s", dm_ctx_last_error(ctx));
 	rc = DM_EXIT_ERROR;
 done:
+	free(svg);
 	dm_history_free(store);
 	dm_posture_free(p);
 	dm_posture_config_free(cfg);
