@@ -22,7 +22,11 @@ BUILD = os.environ.get("DM_BUILD_DIR", os.path.join(SRC, "build"))
 CACHE = os.environ.get("DM_NODE_CACHE", os.path.join(BUILD, "node"))
 CHROMIUM = os.environ.get("DM_CHROMIUM", "/usr/bin/chromium")
 REPORT = os.path.join(SRC, "fixtures", "golden", "reports", "basic.html")
-SHOT = os.environ.get("DM_HTML_SCREENSHOT", os.path.join(SRC, "docs", "img", "html-report.png"))
+# The screenshot goes to the build folder; DM_UPDATE_SCREENSHOTS=1 refreshes the committed one
+# in docs/img/ (look at it before committing).
+SHOT = os.environ.get("DM_HTML_SCREENSHOT") or (
+    os.path.join(SRC, "docs", "img", "html-report.png") if os.environ.get("DM_UPDATE_SCREENSHOTS") == "1"
+    else os.path.join(os.environ.get("DM_BUILD_DIR", "/tmp"), "html-report.png"))
 
 SCRIPT = r"""
 const { chromium } = require('playwright-core');

@@ -31,7 +31,11 @@ BIN = os.environ.get("DM_BIN", os.path.join(BUILD, "driftmap"))
 CACHE = os.environ.get("DM_NODE_CACHE", os.path.join(BUILD, "node"))
 CHROMIUM = os.environ.get("DM_CHROMIUM", "/usr/bin/chromium")
 ESTATE = os.path.join(SRC, "fixtures", "posture", "estate.json")
-SHOT = os.environ.get("DM_POSTURE_SCREENSHOT", os.path.join(SRC, "docs", "img", "posture-report.png"))
+# The screenshot goes to the build folder; DM_UPDATE_SCREENSHOTS=1 refreshes the committed one
+# in docs/img/ (look at it before committing).
+SHOT = os.environ.get("DM_POSTURE_SCREENSHOT") or (
+    os.path.join(SRC, "docs", "img", "posture-report.png") if os.environ.get("DM_UPDATE_SCREENSHOTS") == "1"
+    else os.path.join(os.environ.get("DM_BUILD_DIR", "/tmp"), "posture-report.png"))
 AREAS = ("network", "iam", "eks")
 
 SCRIPT = r"""
