@@ -229,6 +229,12 @@ static void finding_row(hw *o, const dm__report *r, const dm_finding *f)
 	esc(o, f->type);
 	put(o, "</td><td class=\"id\">");
 	esc(o, f->resource_id);
+	if (f->first_seen > 0) {
+		/* from the history store: since when this finding has existed */
+		char day[32];
+		dm__rfc3339(f->first_seen, day, sizeof(day));
+		PF(o, "<br><span class=\"muted since\">since %.10s</span>", day);
+	}
 	put(o, "</td><td class=\"addr\">");
 	esc(o, f->address);
 	put(o, "</td><td class=\"nw\">");

@@ -250,6 +250,12 @@ static int row(md *m, dm_buf *el, const dm_finding *f, int with_kind)
 		rc = dm__buf_printf(el, "%s | ", dm__sev_name(f->severity));
 	if (rc == 0)
 		rc = cell(el, f->resource_id);
+	if (rc == 0 && f->first_seen > 0) {
+		/* from the history store: since when this finding has existed */
+		char day[32];
+		dm__rfc3339(f->first_seen, day, sizeof(day));
+		rc = dm__buf_printf(el, " (since %.10s)", day);
+	}
 	if (rc == 0)
 		rc = dm__buf_puts(el, " | ");
 	if (rc == 0)

@@ -117,6 +117,12 @@ static int finding_line(const dm__report *r, const text_out *t, const dm_finding
 		if (rc == 0)
 			rc = dm__buf_putc(t->b, ')');
 	}
+	if (rc == 0 && f->first_seen > 0) {
+		/* from the history store: since when this finding has existed */
+		char day[32];
+		dm__rfc3339(f->first_seen, day, sizeof(day));
+		rc = dm__buf_printf(t->b, "  since %.10s", day);
+	}
 	if (rc == 0)
 		rc = dm__buf_putc(t->b, '\n');
 	if (rc < 0 || !show_sev)

@@ -107,12 +107,20 @@ def main():
             check(present == (rep2["summary"][kind] > 0),
                   f"show: drift-{kind} styling matches the run's {rep2['summary'][kind]} finding(s)")
         check(open(ddot).read().lstrip().startswith(("digraph", "strict digraph")), "show: DOT written")
-        # posture first_seen in driftmap.posture/v1 is not checked here: it needs the
-        # `posture --store` change in cmd_posture.c (owned elsewhere)
-
         run("history", "--store", store, "prune", "--keep", "1")
         lst = json.loads(run("history", "--store", store, "list", "--format", "json").stdout)
         check([r["id"] for r in lst["runs"]] == [id2], "prune keeps the newest run")
+        # first-seen: a finding seen in the kept run dates from it in a later report, in every format
+        txt = run("scan", "--state", STATE, "--live", live2, "--store", store, "--no-color",
+                  ok=(0, 2, 3)).stdout
+        check("  since 20" in txt, "text report shows since when findings exist")
+        pj = os.path.join(tmp, "posture.json")
+        run("posture", "--live", live2, "--store", store, "--quiet", "--output", "json=" + pj,
+            ok=(0, 2, 3))
+        pdoc = json.load(open(pj))
+        check(pdoc["findings"] and all("first_seen" in f for f in pdoc["findings"]),
+              "posture --store: every finding has first_seen")
+
 
         for bad in ("mysql://db/x", "postgres://u:secret@127.0.0.1:1/x"):
             out = os.path.join(tmp, "r3.json")
