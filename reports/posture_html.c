@@ -149,7 +149,9 @@ int dm__posture_html(dm_ctx *ctx, const dm_posture *p, const dm_posture_render_o
 						continue;
 					for (m = 0; m < pr->nallowed; m++) {
 						const dm_posture_port_range *r = &pr->allowed[m];
-						if (r->from < 0 || (r->from == 0 && r->to == 65535))
+						if (strcmp(r->protocol, "-1") == 0)
+							e |= fprintf(out, "%sall traffic", m ? ", " : "") < 0;
+						else if (r->from < 0 || (r->from == 0 && r->to == 65535))
 							e |= fprintf(out, "%s%s/all", m ? ", " : "", r->protocol) < 0;
 						else if (r->from == r->to)
 							e |= fprintf(out, "%s%s/%d", m ? ", " : "", r->protocol, r->from) < 0;

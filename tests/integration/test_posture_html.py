@@ -120,7 +120,8 @@ def ensure_playwright():
 
 def port_cells(allowed):
     """The matrix cell the page must show for a pair's allowed list."""
-    return sorted("%s/%s" % (a["protocol"], a["ports"]) for a in allowed)
+    return sorted("all traffic" if a["protocol"] == "-1" else "%s/%s" % (a["protocol"], a["ports"])
+                  for a in allowed)
 
 
 def main():
