@@ -396,6 +396,20 @@ done:
 		ptag_free(u);
 }
 
+/*
+ * Policy tags were not fetched (the state holds none): leave them out of the
+ * live attributes, so that "unknown" never reads as "no tags".
+ */
+static void drop_policy_tags(aws_job *j)
+{
+	for (size_t i = 0; i < j->res.n; i++) {
+		if (strcmp(j->res.v[i].type, "aws_iam_policy") != 0)
+			continue;
+		json_object_del(j->res.v[i].attrs, "tags");
+		json_object_del(j->res.v[i].attrs, "tags_all");
+	}
+}
+
 static void submit_policy_tags(aws_job *j)
 {
 	for (size_t i = 0; i < j->res.n && !j->failed; i++) {
@@ -466,6 +480,8 @@ static void gaad_done(aws_client *cl, int rc, const aws_response *resp, void *ud
 		gaad_submit(j, marker);
 	else if (j->want_policy_tags)
 		submit_policy_tags(j);
+	else
+		drop_policy_tags(j);
 done:
 	free(marker);
 	xmlFreeDoc(doc);

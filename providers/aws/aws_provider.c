@@ -265,7 +265,9 @@ static int aws_enumerate(const dm_provider *self, dm_ctx *ctx, const dm_provider
 
 	so.vpc_dns_support = wants(req, "enable_dns_support");
 	so.vpc_dns_hostnames = wants(req, "enable_dns_hostnames");
-	so.iam_policy_tags = !req->state_has_attr || req->state_has_attr(req->host, "aws_iam_policy", "tags");
+	/* tags_all too: provider default_tags leave tags null and tags_all set */
+	so.iam_policy_tags = !req->state_has_attr || req->state_has_attr(req->host, "aws_iam_policy", "tags") ||
+			     req->state_has_attr(req->host, "aws_iam_policy", "tags_all");
 	tr = aws_transport_client(r.cl);
 	rc = aws_scan_new(&scan, ctx, &tr, emit, &so);
 	if (rc < 0)
