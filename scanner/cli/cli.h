@@ -69,6 +69,16 @@ dm_ctx *cli_ctx(const cli_opts *o);
 int cli_load_states(dm_ctx *ctx, const cli_opts *o, dm_inventory **out);
 /** Load --live or collect from providers; apply --save-live. */
 int cli_load_live(dm_ctx *ctx, const cli_opts *o, const dm_inventory *state, dm_inventory **out);
+/** Does this run write FMT (on stdout as `format`, or through an --output FMT=PATH)? */
+int cli_wants_format(const cli_opts *o, const char *format, const char *fmt);
+struct dm_graph;
+/**
+ * Render one view of a graph to SVG text (the overview page when the drawing
+ * is paged), through a temporary directory. NULL when it cannot be drawn (the
+ * context error says why). Caller frees.
+ */
+char *cli_graph_svg(dm_ctx *ctx, const struct dm_graph *g, int view);
+
 /** Type tables of every registered provider. */
 size_t cli_type_tables(dm_ctx *ctx, const dm_type_table **tables, size_t max);
 

@@ -5,7 +5,9 @@
 #include <stdarg.h>
 #include <unistd.h>
 #include <errno.h>
+#include <dirent.h>
 #include "cli.h"
+#include "driftmap/graph.h"
 
 void cli_error(const char *fmt, ...)
 {
@@ -273,4 +275,75 @@ size_t cli_type_tables(dm_ctx *ctx, const dm_type_table **tables, size_t max)
 			tables[n++] = t;
 	}
 	return n;
+}
+
+int cli_wants_format(const cli_opts *o, const char *format, const char *fmt)
+{
+	size_t i, n = strlen(fmt);
+
+	if (format && strcmp(format, fmt) == 0)
+		return 1;
+	for (i = 0; i < o->outputs.n; i++) {
+		if (strncmp(o->outputs.v[i], fmt, n) == 0 && o->outputs.v[i][n] == '=')
+			return 1;
+	}
+	return 0;
+}
+
+/* Remove a temporary directory of rendered pages. */
+static void remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[4096];
+
+	while (d && (e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+static char *read_small_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0) {
+		buf = malloc((size_t)n + 1);
+		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+			free(buf);
+			buf = NULL;
+		}
+		if (buf)
+			buf[n] = '\0';
+	}
+	fclose(f);
+	return buf;
+}
+
+char *cli_graph_svg(dm_ctx *ctx, const struct dm_graph *g, int view)
+{
+	char dir[] = "/tmp/driftmap-svg.XXXXXX", path[4200];
+	char *svg = NULL;
+
+	if (!g || !mkdtemp(dir))
+		return NULL;
+	snprintf(path, sizeof(path), "%s/diagram.svg", dir);
+	if (dm_graph_render(ctx, g, (dm_graph_view)view, "svg", path) == 0) {
+		svg = read_small_file(path);
+		if (!svg) {
+			snprintf(path, sizeof(path), "%s/diagram-overview.svg", dir);
+			svg = read_small_file(path);
+		}
+	}
+	remove_dir(dir);
+	return svg;
 }

@@ -1,5 +1,4 @@
 /* driftmap CLI — `driftmap posture`: segmentation, IAM hygiene and EKS rules over the live inventory. */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,43 +30,7 @@ static const char posture_help[] =
 	"Exit codes: 0 done (no finding at/above --fail-on), 1 error, 2 findings at/above\n"
 	"--fail-on, 3 nothing failed but some scope was incomplete.\n";
 
-static void remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[4096];
 
-	while (d && (e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
-}
-
-static char *read_small_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n + 1);
-		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		}
-		if (buf)
-			buf[n] = '\0';
-	}
-	fclose(f);
-	return buf;
-}
 
 /*
  * The segmentation diagram for the HTML page, as SVG text. NULL when it cannot
@@ -75,39 +38,21 @@ static char *read_small_file(const char *path)
  */
 static char *segmentation_svg(dm_ctx *ctx, const dm_posture *p, const dm_inventory *live)
 {
-	char dir[] = "/tmp/driftmap-posture.XXXXXX", path[4200];
 	const dm_type_table *tables[32];
 	size_t ntables;
 	dm_graph *g = NULL;
 	char *svg = NULL;
 
-	if (!mkdtemp(dir))
-		return NULL;
-	snprintf(path, sizeof(path), "%s/segmentation.svg", dir);
 	ntables = cli_type_tables(ctx, tables, sizeof(tables) / sizeof(tables[0]));
-	if (dm_graph_segmentation(&g, ctx, p, live, tables, ntables) == 0 &&
-	    dm_graph_render(ctx, g, DM_VIEW_SEGMENTATION, "svg", path) == 0)
-		svg = read_small_file(path);
-	else
+	if (dm_graph_segmentation(&g, ctx, p, live, tables, ntables) == 0)
+		svg = cli_graph_svg(ctx, g, DM_VIEW_SEGMENTATION);
+	if (!svg)
 		fprintf(stderr, "driftmap: warning: no segmentation diagram in the HTML page: %s\n",
 			dm_ctx_last_error(ctx));
 	dm_graph_free(g);
-	remove_dir(dir);
 	return svg;
 }
 
-/* Does this run write an HTML page? */
-static int wants_html(const cli_opts *o, const char *format)
-{
-	size_t i;
-
-	if (strcmp(format, "html") == 0)
-		return 1;
-	for (i = 0; i < o->outputs.n; i++)
-		if (strncmp(o->outputs.v[i], "html=", 5) == 0)
-			return 1;
-	return 0;
-}
 
 int cmd_posture(int argc, char **argv)
 {
@@ -202,7 +147,7 @@ int cmd_posture(int argc, char **argv)
 		free(when);
 	}
 	memset(&ro, 0, sizeof(ro));
-	if (wants_html(&o, format)) {
+	if (cli_wants_format(&o, format, "html")) {
 		svg = segmentation_svg(ctx, p, live);
 		ro.diagram_svg = svg;
 	}

@@ -8,7 +8,6 @@
 #include "cli.h"
 #include "driftmap/history.h"
 #include "driftmap/graph.h"
-#include <dirent.h>
 
 static const char scan_help[] =
 	"usage: driftmap scan [--state SRC]... [--provider NAME]... [--region R]... [--profile P]...\n"
@@ -126,44 +125,7 @@ static int split_output(const char *spec, char *fmt, size_t cap, const char **pa
 	return 0;
 }
 
-/* Remove a temp directory of rendered pages. */
-static void remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[4096];
 
-	while (d && (e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
-}
-
-static char *read_small_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n + 1);
-		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		}
-		if (buf)
-			buf[n] = '\0';
-	}
-	fclose(f);
-	return buf;
-}
 
 /*
  * The drift diagram for the HTML report, as SVG text (the overview page when
@@ -173,43 +135,19 @@ static char *read_small_file(const char *path)
 static char *drift_svg(dm_ctx *ctx, const dm_inventory *live, const dm_inventory *state,
 		       const dm_drift *d, const dm_type_table *const *tables, size_t ntables)
 {
-	char dir[] = "/tmp/driftmap-html.XXXXXX", path[4200];
 	dm_graph *g = NULL;
 	char *svg = NULL;
 
-	if (!mkdtemp(dir))
-		return NULL;
-	snprintf(path, sizeof(path), "%s/drift.svg", dir);
 	if (dm_graph_build(&g, ctx, live, dm_inventory_count(state) ? state : NULL, d, tables, ntables,
-			   NULL) == 0 &&
-	    dm_graph_render(ctx, g, DM_VIEW_DRIFT, "svg", path) == 0) {
-		svg = read_small_file(path);
-		if (!svg) {
-			snprintf(path, sizeof(path), "%s/drift-overview.svg", dir);
-			svg = read_small_file(path);
-		}
-	} else {
+			   NULL) == 0)
+		svg = cli_graph_svg(ctx, g, DM_VIEW_DRIFT);
+	if (!svg)
 		fprintf(stderr, "driftmap: warning: no diagram in the HTML report: %s\n",
 			dm_ctx_last_error(ctx));
-	}
 	dm_graph_free(g);
-	remove_dir(dir);
 	return svg;
 }
 
-/* Does this scan write an HTML report? */
-static int wants_html(const cli_opts *o, const char *format)
-{
-	size_t i;
-
-	if (strcmp(format, "html") == 0)
-		return 1;
-	for (i = 0; i < o->outputs.n; i++) {
-		if (strncmp(o->outputs.v[i], "html=", 5) == 0)
-			return 1;
-	}
-	return 0;
-}
 
 /* Look up when each finding was first recorded; new ones date from this run. */
 static int set_first_seen(dm_ctx *ctx, dm_history *h, dm_drift *d, long long started)
@@ -313,7 +251,7 @@ int cmd_scan(int argc, char **argv)
 		}
 		/* the trend of the drift runs recorded so far, for the HTML report; a chart is
 		 * not worth failing the scan for: warn and go on */
-		if (store_ok && wants_html(&o, format)) {
+		if (store_ok && cli_wants_format(&o, format, "html")) {
 			dm_history_filter tf;
 			json_t *tdoc = NULL;
 
@@ -330,7 +268,7 @@ int cmd_scan(int argc, char **argv)
 
 	memset(&ropt, 0, sizeof(ropt));
 	ropt.trend_svg = trend_svg;
-	if (wants_html(&o, format)) {
+	if (cli_wants_format(&o, format, "html")) {
 		svg = drift_svg(ctx, live, state, drift, tables, dopt.ntables);
 		ropt.diagram_svg = svg;
 	}
