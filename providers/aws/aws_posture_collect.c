@@ -417,7 +417,7 @@ static int ec2_page(aws_job *j, const char *action, const char *api, const char 
 	kv[n++] = "MaxResults";
 	kv[n++] = strcmp(api, API_INST) == 0 ? "1000" : "100";
 	if (strcmp(api, API_LT) == 0) {
-		kv[n++] = "Versions.1";
+		kv[n++] = "LaunchTemplateVersion.1"; /* the wire name of the SDKs' Versions */
 		kv[n++] = "$Default";
 	}
 	if (pl_id) {

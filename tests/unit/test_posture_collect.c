@@ -168,7 +168,7 @@ static void answer(fake *f, fake_req *r)
 			resp.body = (char *)instances;
 		}
 	} else if (strcmp(r->api, "ec2:DescribeLaunchTemplateVersions") == 0) {
-		assert_non_null(strstr(r->body, "Versions.1=%24Default"));
+		assert_non_null(strstr(r->body, "LaunchTemplateVersion.1=%24Default"));
 		resp.body = (char *)templates;
 	} else if (strcmp(r->api, "ec2:DescribeManagedPrefixLists") == 0)
 		resp.body = (char *)prefix_lists;
