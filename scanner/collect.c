@@ -279,8 +279,15 @@ static int host_emit_scope(void *host, const dm_scope *s)
 static void host_emit_log(void *host, dm_log_level level, const char *msg)
 {
 	struct collect_host *h = host;
+	size_t n = strlen(h->p->name);
 
-	dm__log(h->ctx, level, "%s: %s", h->p->name, msg ? msg : "");
+	if (!msg)
+		msg = "";
+	/* prefix the provider's name unless the message already starts with it */
+	if (strncmp(msg, h->p->name, n) == 0 && msg[n] == ':')
+		dm__log(h->ctx, level, "%s", msg);
+	else
+		dm__log(h->ctx, level, "%s: %s", h->p->name, msg);
 }
 
 /* ---- provider selection ---------------------------------------------------- */
