@@ -519,41 +519,7 @@ static void link_resource(struct build *b, const dm_resource *r, unsigned side)
 
 /* ---- IAM trust policies ---------------------------------------------------- */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
-static json_t *load_policy(const char *s)
-{
-	json_t *doc = json_loads(s, 0, NULL);
-	char *dec;
-	size_t i, j;
-
-	if (doc || !strchr(s, '%'))
-		return doc;
-	dec = malloc(strlen(s) + 1);
-	if (!dec)
-		return NULL;
-	for (i = 0, j = 0; s[i]; i++) {
-		if (s[i] == '%' && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-			dec[j++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-			i += 2;
-		} else {
-			dec[j++] = s[i] == '+' ? ' ' : s[i];
-		}
-	}
-	dec[j] = '\0';
-	doc = json_loads(dec, 0, NULL);
-	free(dec);
-	return doc;
-}
 
 static struct gnode *principal(struct build *b, const char *kind, const char *value, unsigned side)
 {
@@ -609,7 +575,7 @@ static void trust_edges(struct build *b, struct gnode *role, const dm_resource *
 
 	if (!s)
 		return;
-	doc = load_policy(s);
+	doc = dm__policy_parse(s);
 	if (!doc) {
 		dm__log(b->g->ctx, DM_LOG_WARN, "diagram: role %s: assume_role_policy is not JSON", r->id);
 		return;

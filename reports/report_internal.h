@@ -101,4 +101,7 @@ const char *dm__sev_name(dm_severity s);
 /** Drift findings (not ignored) and ignored findings, in engine order. */
 size_t dm__count_kind(const dm_drift *d, dm_finding_kind k, int ignored);
 
+/** The changes[] array of a finding as the JSON report writes it (values redacted). New reference. */
+json_t *dm__report_changes_json(const dm_finding *f);
+
 #endif

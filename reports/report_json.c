@@ -175,7 +175,7 @@ fail:
 	return NULL;
 }
 
-static json_t *changes_json(const dm_finding *f)
+json_t *dm__report_changes_json(const dm_finding *f)
 {
 	json_t *arr = json_array();
 	size_t i;
@@ -224,7 +224,7 @@ static json_t *finding_json(const dm_finding *f, dm__srcloc *loc)
 	    set(o, "commit", dm__rep_jstr_or_null(f->commit)) < 0 ||
 	    set(o, "account", dm__rep_jstr_or_null(f->account)) < 0 ||
 	    set(o, "region", dm__rep_jstr_or_null(f->region)) < 0 ||
-	    set(o, "changes", changes_json(f)) < 0)
+	    set(o, "changes", dm__report_changes_json(f)) < 0)
 		goto fail;
 	if (loc && f->state_uri && f->address) {
 		const char *file = NULL;

@@ -215,26 +215,6 @@ fail:
 	return NULL;
 }
 
-static json_t *changes(const dm_finding *f)
-{
-	json_t *arr = json_array();
-	size_t i;
-
-	for (i = 0; arr && i < f->nchanges; i++) {
-		const dm_change *c = &f->changes[i];
-		json_t *o = json_object();
-
-		if (!o || json_array_append_new(arr, o) < 0 ||
-		    set(o, "path", dm__rep_jstr(c->path)) < 0 ||
-		    set(o, "op", json_string(dm_change_op_name(c->op))) < 0 ||
-		    set(o, "state", dm__report_value(f, c->path, c->state)) < 0 ||
-		    set(o, "live", dm__report_value(f, c->path, c->live)) < 0) {
-			json_decref(arr);
-			return NULL;
-		}
-	}
-	return arr;
-}
 
 static json_t *result(const dm__report *r, const dm_finding *f)
 {
@@ -279,7 +259,7 @@ static json_t *result(const dm__report *r, const dm_finding *f)
 	    set(props, "region", dm__rep_jstr_or_null(f->region)) < 0 ||
 	    set(props, "state_uri", dm__rep_jstr_or_null(f->state_uri)) < 0 ||
 	    set(props, "commit", dm__rep_jstr_or_null(f->commit)) < 0 ||
-	    set(props, "changes", changes(f)) < 0)
+	    set(props, "changes", dm__report_changes_json(f)) < 0)
 		goto fail;
 	dm__buf_free(&msg);
 	return o;

@@ -95,6 +95,13 @@ int dm__has_glob(const char *s);
 int dm__mkdirs(dm_ctx *ctx, const char *path);
 /** Parse a long long strictly (whole string). 0 ok, -1 bad. */
 int dm__parse_ll(const char *s, long long *out);
+/** Percent-decode (RFC 3986; '+' is kept). Caller frees; NULL in or on allocation failure. */
+char *dm__url_decode(const char *s);
+/**
+ * Parse an IAM policy document given as JSON text, raw or percent-encoded (as
+ * IAM returns it). New reference; NULL when it is not JSON or over 1 MiB.
+ */
+json_t *dm__policy_parse(const char *text);
 /** Canonical JSON text of a value (sorted keys, compact) — caller frees. */
 char *dm__json_canonical(const json_t *v);
 

@@ -20,40 +20,9 @@
 
 #define POLICY_MAX (1u << 20) /* IAM documents are at most a few KiB; refuse silly sizes */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
-/* Percent-decode into a new string; NULL on allocation failure. */
-static char *url_decode(const char *s)
-{
-	size_t n = strlen(s), i, j = 0;
-	char *out = malloc(n + 1);
 
-	if (!out)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && hexval((unsigned char)s[i + 1]) >= 0 &&
-		    hexval((unsigned char)s[i + 2]) >= 0) {
-			out[j++] = (char)(hexval((unsigned char)s[i + 1]) * 16 +
-					  hexval((unsigned char)s[i + 2]));
-			i += 2;
-		} else {
-			out[j++] = s[i];
-		}
-	}
-	out[j] = '\0';
-	return out;
-}
-
-/* Parse a policy document (raw or percent-encoded); NULL when it is not JSON. */
-static json_t *parse_doc(const char *s)
+json_t *dm__policy_parse(const char *s)
 {
 	json_t *doc;
 	char *dec;
@@ -63,7 +32,7 @@ static json_t *parse_doc(const char *s)
 	doc = json_loads(s, JSON_DECODE_ANY, NULL);
 	if (doc || !strchr(s, '%'))
 		return doc;
-	dec = url_decode(s);
+	dec = dm__url_decode(s);
 	if (!dec)
 		return NULL;
 	doc = json_loads(dec, JSON_DECODE_ANY, NULL);
@@ -215,8 +184,8 @@ int dm_policy_equal(const char *a, const char *b)
 		return 1;
 	if (!*a || !*b)
 		return 0;
-	da = parse_doc(a);
-	db = parse_doc(b);
+	da = dm__policy_parse(a);
+	db = dm__policy_parse(b);
 	if (!da || !db) {
 		eq = 0;
 		goto done;
@@ -271,7 +240,7 @@ int dm__policy_is_admin(const char *doc)
 {
 	static const char *const star_actions[] = { "*", "*:*" };
 	static const char *const star[] = { "*" };
-	json_t *d = parse_doc(doc), *st;
+	json_t *d = dm__policy_parse(doc), *st;
 	size_t i;
 	int admin = 0;
 
@@ -294,7 +263,7 @@ int dm__policy_is_admin(const char *doc)
 int dm__policy_public_principal(const char *doc)
 {
 	static const char *const star[] = { "*" };
-	json_t *d = parse_doc(doc), *st;
+	json_t *d = dm__policy_parse(doc), *st;
 	size_t i;
 	int pub = 0;
 

@@ -14,42 +14,11 @@
 
 /* ---- documents ------------------------------------------------------------------- */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
 
 static json_t *parse_doc(const char *text)
 {
-	json_t *doc;
-	char *dec = NULL;
-	size_t i, o = 0, n;
+	json_t *doc = dm__policy_parse(text);
 
-	if (!text || !*text)
-		return NULL;
-	while (isspace((unsigned char)*text))
-		text++;
-	if (*text == '%') { /* IAM returns documents percent-encoded (RFC 3986) */
-		n = strlen(text);
-		dec = malloc(n + 1);
-		if (!dec)
-			return NULL;
-		for (i = 0; i < n; i++) {
-			if (text[i] == '%' && i + 2 < n + 0 + 1 && hexval(text[i + 1]) >= 0 && hexval(text[i + 2]) >= 0) {
-				dec[o++] = (char)(hexval(text[i + 1]) * 16 + hexval(text[i + 2]));
-				i += 2;
-			} else {
-				dec[o++] = text[i];
-			}
-		}
-		dec[o] = '\0';
-		text = dec;
-	}
-	doc = json_loads(text, 0, NULL);
-	free(dec);
 	if (doc && !json_is_object(doc)) {
 		json_decref(doc);
 		return NULL;

@@ -40,45 +40,11 @@ char *aws_uri_encode(const char *s, int encode_slash)
 	return dm__buf_detach(&b);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Percent-decoding; '+' is kept as is (AWS policy documents use %20). */
 char *aws_url_decode(const char *s)
 {
-	size_t n, j = 0;
-	char *out;
-
-	if (!s)
-		return NULL;
-	n = strlen(s);
-	out = dm__calloc(n + 1, 1);
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		int hi = -1, lo = -1;
-
-		if (s[i] == '%' && i + 2 < n) {
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
-		}
-		if (hi >= 0 && lo >= 0) {
-			out[j++] = (char)(hi * 16 + lo);
-			i += 2;
-		} else {
-			out[j++] = s[i];
-		}
-	}
-	out[j] = '\0';
-	return out;
+	return dm__url_decode(s);
 }
 
 char *aws_query_body(const char *action, const char *version, const char *const *kv, size_t nkv)

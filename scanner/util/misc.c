@@ -241,3 +241,42 @@ char *dm__json_canonical(const json_t *v)
 {
 	return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 }
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+char *dm__url_decode(const char *s)
+{
+	size_t n, i, j = 0;
+	char *out;
+
+	if (!s)
+		return NULL;
+	n = strlen(s);
+	out = malloc(n + 1);
+	if (!out)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		int hi = -1, lo = -1;
+		if (s[i] == '%' && i + 2 < n) {
+			hi = hexval((unsigned char)s[i + 1]);
+			lo = hexval((unsigned char)s[i + 2]);
+		}
+		if (hi >= 0 && lo >= 0) {
+			out[j++] = (char)(hi * 16 + lo);
+			i += 2;
+		} else {
+			out[j++] = s[i];
+		}
+	}
+	out[j] = '\0';
+	return out;
+}
