@@ -321,14 +321,36 @@ int dm__diff_complete(dm_diffrun *run, const char *provider, const char *account
 void dm__infer_scope(dm_diffrun *run, const dm_resource *r, const char **account,
 		     const char **region)
 {
-	const char *arn = dm__json_str(dm_resource_attr(r, "arn"));
-	const char *az, *reg, *owner;
+	static const char *const keys[] = { "arn", "region", "availability_zone", "owner_id" };
+	const char *v[4] = { NULL, NULL, NULL, NULL };
+	const char *arn, *az, *reg, *owner;
+	dm_jspan raw, spans[4];
+	unsigned char found[4];
+	size_t i;
 
+	if (dm__resource_raw(r, &raw)) {
+		/* straight from the text: no attribute materialised for this */
+		dm__jspan_get_many(raw, keys, 4, spans, found);
+		for (i = 0; i < 4; i++) {
+			if (found[i] && dm__jspan_type(spans[i]) == DM_J_STRING && spans[i].len > 2) {
+				if (!memchr(spans[i].p, '\\', spans[i].len)) {
+					v[i] = dm__arena_strndup(run->keep, spans[i].p + 1, spans[i].len - 2);
+				} else {
+					char *d = dm__jspan_strdup(spans[i]);
+					v[i] = d ? dm__arena_strdup(run->keep, d) : NULL;
+					free(d);
+				}
+			}
+		}
+	} else {
+		for (i = 0; i < 4; i++)
+			v[i] = dm__json_str(dm_resource_attr(r, keys[i]));
+	}
+	arn = v[0];
 	*account = r->account;
 	*region = r->region;
 	if (arn && strncmp(arn, "arn:", 4) == 0) {
 		const char *f[5], *p = arn;
-		size_t i;
 		for (i = 0; i < 5 && p; i++) {
 			f[i] = p;
 			p = strchr(p, ':');
@@ -349,8 +371,8 @@ void dm__infer_scope(dm_diffrun *run, const dm_resource *r, const char **account
 		}
 	}
 	if (!*region) {
-		reg = dm__json_str(dm_resource_attr(r, "region"));
-		az = dm__json_str(dm_resource_attr(r, "availability_zone"));
+		reg = v[1] && *v[1] ? v[1] : NULL;
+		az = v[2] && *v[2] ? v[2] : NULL;
 		if (reg) {
 			*region = reg;
 		} else if (az) {
@@ -362,7 +384,7 @@ void dm__infer_scope(dm_diffrun *run, const dm_resource *r, const char **account
 		}
 	}
 	if (!*account) {
-		owner = dm__json_str(dm_resource_attr(r, "owner_id"));
+		owner = v[3] && *v[3] ? v[3] : NULL;
 		if (owner)
 			*account = owner;
 	}
@@ -772,13 +794,34 @@ json_t *dm__diff_view(const dm_resource *r, const char *const *keys)
  * materialising anything; otherwise only the compared attributes are
  * materialised (views).
  */
+/* Do both raw resources hold the same JSON text for every key (absent on both counts)? */
+static int raw_keys_equal(const dm_resource *s, const dm_resource *l, const char *const *keys,
+			  size_t n)
+{
+	dm_jspan rs, rl, vs[80], vl[80];
+	unsigned char fs[80], fl[80];
+	size_t i;
+
+	if (n > 80 || !dm__resource_raw(s, &rs) || !dm__resource_raw(l, &rl))
+		return 0;
+	dm__jspan_get_many(rs, keys, n, vs, fs);
+	dm__jspan_get_many(rl, keys, n, vl, fl);
+	for (i = 0; i < n; i++) {
+		if (fs[i] != fl[i])
+			return 0;
+		if (fs[i] && !dm__jspan_text_equal(vs[i], vl[i]))
+			return 0;
+	}
+	return 1;
+}
+
 static int compare_pair(dm_diffrun *run, dm_pair *p, const dm_type_spec *spec,
 			const dm_resource *s, const dm_resource *l)
 {
 	const char *keys[80];
 	json_t *sv = NULL, *lv = NULL;
 	size_t i, n = 0;
-	int rc, all_equal = 1, has_tags = 0;
+	int rc, has_tags = 0;
 
 	if (!spec)
 		return 0;
@@ -791,16 +834,11 @@ static int compare_pair(dm_diffrun *run, dm_pair *p, const dm_type_spec *spec,
 		keys[n++] = a->name;
 		if (a->cmp == DM_CMP_TAGS)
 			has_tags = 1;
-		if (all_equal && !dm_resource_attr_text_equal(s, l, a->name))
-			all_equal = 0;
 	}
-	if (has_tags) {
+	if (has_tags)
 		keys[n++] = "tags_all";
-		if (all_equal && !dm_resource_attr_text_equal(s, l, "tags_all"))
-			all_equal = 0;
-	}
 	keys[n] = NULL;
-	if (all_equal && i == spec->nattrs)
+	if (i == spec->nattrs && raw_keys_equal(s, l, keys, n))
 		return 0;
 	sv = dm__diff_view(s, keys);
 	lv = dm__diff_view(l, keys);

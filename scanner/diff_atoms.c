@@ -23,6 +23,8 @@
  * where both sides have them.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -36,7 +38,10 @@ struct atom {
 	const char *key;
 	int kind;
 	const char *path;        /* attribute on the declaring resource ("ingress", "cidr_blocks") */
-	const json_t *block;     /* the JSON block it came from (inline), else NULL */
+	struct aval {            /* a value from a jansson tree or the raw text */
+		const json_t *j;
+		dm_jspan s;      /* s.p != NULL: a span of a lazily loaded resource */
+	} block;                 /* the JSON block it came from (inline), else empty */
 	const char *owner;       /* group / route table / role / acl id */
 	const char *p1;          /* SG description, route target, inline policy, NACL action */
 	const char *p1key;       /* route: target attribute name */
@@ -108,33 +113,249 @@ void dm__nacl_proto_norm(const char *p, char out[16])
 		memcpy(out, "58", 3);
 }
 
-static const char *proto_text(const json_t *v, char *buf, size_t cap)
+/* ---- values: jansson trees or raw text ----------------------------------------
+ *
+ * Providers hand over jansson trees; states and inventory files keep their
+ * attributes as raw text (scanner/util/jscan.c). The exploders read both
+ * through these accessors, so a lazily loaded parent is never materialised
+ * just to enumerate its rules: strings are decoded into the run's arena.
+ */
+
+typedef struct aval aval;
+
+static const aval AV_NONE;
+
+static dm_jtype av_type(aval v)
 {
-	const char *t = v ? dm__scalar_text(v, buf, cap) : NULL;
+	if (v.s.p)
+		return dm__jspan_type(v.s);
+	switch (v.j ? json_typeof(v.j) : JSON_NULL) {
+	case JSON_OBJECT:
+		return DM_J_OBJECT;
+	case JSON_ARRAY:
+		return DM_J_ARRAY;
+	case JSON_STRING:
+		return DM_J_STRING;
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return DM_J_NUMBER;
+	case JSON_TRUE:
+		return DM_J_TRUE;
+	case JSON_FALSE:
+		return DM_J_FALSE;
+	default:
+		return v.j ? DM_J_NULL : DM_J_INVALID;
+	}
+}
+
+static aval av_get(aval o, const char *key)
+{
+	aval v = AV_NONE;
+
+	if (o.s.p) {
+		dm_jspan m;
+		if (dm__jspan_type(o.s) == DM_J_OBJECT && dm__jspan_get(o.s, key, &m))
+			v.s = m;
+	} else {
+		v.j = json_object_get(o.j, key);
+	}
+	return v;
+}
+
+/* An attribute of a resource, read without materialising a lazy one. */
+
+/* Several members of an object at once (one pass over raw text). */
+static void av_fetch(aval o, const char *const *keys, size_t n, aval *out)
+{
+	dm_jspan spans[32];
+	unsigned char found[32];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		out[i] = AV_NONE;
+	if (!o.s.p) {
+		for (i = 0; i < n; i++)
+			out[i].j = json_object_get(o.j, keys[i]);
+		return;
+	}
+	if (n > 32 || dm__jspan_type(o.s) != DM_J_OBJECT)
+		return;
+	dm__jspan_get_many(o.s, keys, n, spans, found);
+	for (i = 0; i < n; i++)
+		if (found[i])
+			out[i].s = spans[i];
+}
+
+static aval res_obj(const dm_resource *r)
+{
+	aval o = AV_NONE;
+
+	if (!dm__resource_raw(r, &o.s))
+		o.j = r->attrs;
+	return o;
+}
+
+static aval res_get(const dm_resource *r, const char *key)
+{
+	return av_get(res_obj(r), key);
+}
+
+#define NKEYS(k) (sizeof(k) / sizeof((k)[0]))
+
+typedef struct aiter {
+	aval arr;
+	size_t i;
+	dm_jiter it;
+	int ok;
+} aiter;
+
+static void ai_init(aiter *it, aval arr)
+{
+	memset(it, 0, sizeof(*it));
+	it->arr = arr;
+	it->ok = av_type(arr) == DM_J_ARRAY;
+	if (it->ok && arr.s.p)
+		dm__jiter_init(&it->it, arr.s);
+}
+
+static int ai_next(aiter *it, aval *out)
+{
+	*out = AV_NONE;
+	if (!it->ok)
+		return 0;
+	if (it->arr.s.p)
+		return dm__jiter_element(&it->it, &out->s);
+	if (it->i >= json_array_size(it->arr.j))
+		return 0;
+	out->j = json_array_get(it->arr.j, it->i++);
+	return 1;
+}
+
+/* The string value (NULL for non-strings and ""), as dm__json_str; spans are decoded into the arena. */
+static const char *av_str(struct actx *ax, aval v)
+{
+	const char *out;
+	char *heap;
+
+	if (!v.s.p)
+		return dm__json_str(v.j);
+	if (dm__jspan_type(v.s) != DM_J_STRING || v.s.len <= 2)
+		return NULL;
+	if (!memchr(v.s.p, '\\', v.s.len)) {
+		out = dm__arena_strndup(ax->run->scratch, v.s.p + 1, v.s.len - 2);
+	} else {
+		heap = dm__jspan_strdup(v.s);
+		out = heap ? dm__arena_strdup(ax->run->scratch, heap) : NULL;
+		free(heap);
+	}
+	if (!out)
+		ax->rc = DM_ENOMEM;
+	return (out && *out) ? out : NULL;
+}
+
+/* A number span as a double and, when it is an integer literal, as a long long. */
+static int span_number(dm_jspan s, double *d, long long *ll, int *is_int)
+{
+	char buf[64], *end;
+
+	if (s.len >= sizeof(buf))
+		return -1;
+	memcpy(buf, s.p, s.len);
+	buf[s.len] = '\0';
+	*is_int = strpbrk(buf, ".eE") == NULL;
+	if (*is_int) {
+		errno = 0;
+		*ll = strtoll(buf, &end, 10);
+		if (errno == 0 && *end == '\0') {
+			*d = (double)*ll;
+			return 0;
+		}
+		*is_int = 0; /* out of range: jansson reads it as a real */
+	}
+	*d = strtod(buf, &end);
+	*ll = (long long)*d;
+	return *end == '\0' ? 0 : -1;
+}
+
+/* Text of a scalar, as dm__scalar_text. */
+static const char *av_scalar(struct actx *ax, aval v, char *buf, size_t cap)
+{
+	double d;
+	long long ll;
+	int is_int;
+
+	if (!v.s.p)
+		return v.j ? dm__scalar_text(v.j, buf, cap) : NULL;
+	switch (dm__jspan_type(v.s)) {
+	case DM_J_STRING: {
+		const char *t = av_str(ax, v);
+		return t ? t : "";
+	}
+	case DM_J_NUMBER:
+		if (span_number(v.s, &d, &ll, &is_int) < 0)
+			return NULL;
+		if (is_int)
+			snprintf(buf, cap, "%lld", ll);
+		else if (d == (double)(long long)d && d > -9e15 && d < 9e15)
+			snprintf(buf, cap, "%lld", (long long)d);
+		else
+			snprintf(buf, cap, "%.17g", d);
+		return buf;
+	case DM_J_TRUE:
+		return "true";
+	case DM_J_FALSE:
+		return "false";
+	default:
+		return NULL;
+	}
+}
+
+static const char *proto_text(struct actx *ax, aval v, char *buf, size_t cap)
+{
+	const char *t = av_scalar(ax, v, buf, cap);
 	return t ? t : "";
 }
 
-static long long num_or(const json_t *v, long long dflt)
+/* Integer of a number or numeric string (as dm__json_ll), else dflt. */
+static long long num_or(struct actx *ax, aval v, long long dflt)
 {
+	double d;
 	long long n;
-	return dm__json_ll(v, &n) == 0 ? n : dflt;
+	int is_int;
+
+	if (!v.s.p)
+		return dm__json_ll(v.j, &n) == 0 ? n : dflt;
+	switch (dm__jspan_type(v.s)) {
+	case DM_J_NUMBER:
+		return span_number(v.s, &d, &n, &is_int) == 0 ? n : dflt;
+	case DM_J_STRING: {
+		const char *t = av_str(ax, v);
+		return (t && dm__parse_ll(t, &n) == 0) ? n : dflt;
+	}
+	default:
+		return dflt;
+	}
 }
 
-static int truthy(const json_t *v)
+static int truthy(aval v)
 {
-	return json_is_true(v) || (json_is_string(v) && strcmp(json_string_value(v), "true") == 0);
+	if (!v.s.p)
+		return json_is_true(v.j) ||
+		       (json_is_string(v.j) && strcmp(json_string_value(v.j), "true") == 0);
+	return dm__jspan_type(v.s) == DM_J_TRUE ||
+	       (dm__jspan_type(v.s) == DM_J_STRING && dm__jspan_streq(v.s, "true"));
 }
 
-static void sg_ports(struct atom *a, const json_t *from, const json_t *to)
+static void sg_ports(struct actx *ax, struct atom *a, aval from, aval to)
 {
 	if (strcmp(a->proto, "-1") == 0) {
 		a->from = a->to = 0;
 	} else if (strcmp(a->proto, "icmp") == 0 || strcmp(a->proto, "icmpv6") == 0) {
-		a->from = num_or(from, -1);
-		a->to = num_or(to, -1);
+		a->from = num_or(ax, from, -1);
+		a->to = num_or(ax, to, -1);
 	} else if (strcmp(a->proto, "tcp") == 0 || strcmp(a->proto, "udp") == 0) {
-		a->from = num_or(from, 0);
-		a->to = num_or(to, 0);
+		a->from = num_or(ax, from, 0);
+		a->to = num_or(ax, to, 0);
 	} else {
 		a->from = a->to = 0; /* other protocols have no ports */
 	}
@@ -203,8 +424,10 @@ static json_t *atom_json(const struct atom *a)
 		return sg_atom_json(a);
 	if (a->kind == AT_ATTACH || a->kind == AT_ASSOC)
 		return json_string(a->src);
-	if (a->block)
-		return json_incref((json_t *)a->block);
+	if (a->block.s.p)
+		return dm__jspan_to_json(a->block.s);
+	if (a->block.j)
+		return json_incref((json_t *)a->block.j);
 	switch (a->kind) {
 	case AT_ROUTE:
 		return json_pack("{s:s, s:s}", a->srckind == 'c' ? "destination_cidr_block" :
@@ -419,49 +642,54 @@ static void sg_source(struct actx *ax, struct atom *a, char kind, const char *v)
 	emit_atom(ax, a);
 }
 
-static void sg_list(struct actx *ax, struct atom *a, char kind, const json_t *arr,
-		    const char *path)
+static void sg_list(struct actx *ax, struct atom *a, char kind, aval arr, const char *path)
 {
-	size_t i;
+	aiter it;
+	aval e;
 
 	if (path)
 		a->path = path;
-	if (json_is_string(arr)) {
-		sg_source(ax, a, kind, json_string_value(arr));
+	if (av_type(arr) == DM_J_STRING) {
+		sg_source(ax, a, kind, av_str(ax, arr));
 		return;
 	}
-	for (i = 0; i < json_array_size(arr); i++)
-		sg_source(ax, a, kind, dm__json_str(json_array_get(arr, i)));
+	for (ai_init(&it, arr); ai_next(&it, &e);)
+		sg_source(ax, a, kind, av_str(ax, e));
 }
 
-static void explode_sg_inline(struct actx *ax, const char *gid, const json_t *attrs)
+static void explode_sg_inline(struct actx *ax, const char *gid, const dm_resource *r)
 {
 	static const char *const dirs[] = { "ingress", "egress" };
+	static const char *const keys[] = { "protocol", "from_port", "to_port", "description",
+					    "cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids",
+					    "security_groups", "self" };
+	aval top[2], f[NKEYS(keys)];
 	char pbuf[40];
-	size_t d, i;
+	size_t d;
 
+	av_fetch(res_obj(r), dirs, 2, top);
 	for (d = 0; d < 2; d++) {
-		const json_t *arr = json_object_get(attrs, dirs[d]);
-		for (i = 0; i < json_array_size(arr); i++) {
-			const json_t *b = json_array_get(arr, i);
+		aiter it;
+		aval b;
+		for (ai_init(&it, top[d]); ai_next(&it, &b);) {
 			struct atom a;
-			if (!json_is_object(b))
+			if (av_type(b) != DM_J_OBJECT)
 				continue;
+			av_fetch(b, keys, NKEYS(keys), f);
 			memset(&a, 0, sizeof(a));
 			a.kind = AT_SG;
 			a.owner = gid;
 			a.egress = (int)d;
 			a.path = dirs[d];
 			a.block = b;
-			dm__sg_proto_norm(proto_text(json_object_get(b, "protocol"), pbuf, sizeof(pbuf)),
-					  a.proto);
-			sg_ports(&a, json_object_get(b, "from_port"), json_object_get(b, "to_port"));
-			a.p1 = dm__json_str(json_object_get(b, "description"));
-			sg_list(ax, &a, 'c', json_object_get(b, "cidr_blocks"), NULL);
-			sg_list(ax, &a, '6', json_object_get(b, "ipv6_cidr_blocks"), NULL);
-			sg_list(ax, &a, 'p', json_object_get(b, "prefix_list_ids"), NULL);
-			sg_list(ax, &a, 's', json_object_get(b, "security_groups"), NULL);
-			if (truthy(json_object_get(b, "self")))
+			dm__sg_proto_norm(proto_text(ax, f[0], pbuf, sizeof(pbuf)), a.proto);
+			sg_ports(ax, &a, f[1], f[2]);
+			a.p1 = av_str(ax, f[3]);
+			sg_list(ax, &a, 'c', f[4], NULL);
+			sg_list(ax, &a, '6', f[5], NULL);
+			sg_list(ax, &a, 'p', f[6], NULL);
+			sg_list(ax, &a, 's', f[7], NULL);
+			if (truthy(f[8]))
 				sg_source(ax, &a, 'S', gid);
 		}
 	}
@@ -469,26 +697,32 @@ static void explode_sg_inline(struct actx *ax, const char *gid, const json_t *at
 
 static void explode_sg_rule(struct actx *ax, const dm_resource *r)
 {
-	const json_t *at = dm_resource_attrs(r);
-	const char *type = dm__json_str(json_object_get(at, "type"));
+	static const char *const keys[] = { "type", "security_group_id", "protocol", "from_port",
+					    "to_port", "description", "cidr_blocks",
+					    "ipv6_cidr_blocks", "prefix_list_ids",
+					    "source_security_group_id", "self" };
+	aval f[NKEYS(keys)];
+	const char *type;
 	char pbuf[40];
 	struct atom a;
 
+	av_fetch(res_obj(r), keys, NKEYS(keys), f);
+	type = av_str(ax, f[0]);
 	memset(&a, 0, sizeof(a));
 	a.kind = AT_SG;
-	a.owner = dm__json_str(json_object_get(at, "security_group_id"));
+	a.owner = av_str(ax, f[1]);
 	if (!type || !a.owner)
 		return;
 	a.egress = strcmp(type, "egress") == 0;
-	dm__sg_proto_norm(proto_text(json_object_get(at, "protocol"), pbuf, sizeof(pbuf)), a.proto);
-	sg_ports(&a, json_object_get(at, "from_port"), json_object_get(at, "to_port"));
-	a.p1 = dm__json_str(json_object_get(at, "description"));
-	sg_list(ax, &a, 'c', json_object_get(at, "cidr_blocks"), "cidr_blocks");
-	sg_list(ax, &a, '6', json_object_get(at, "ipv6_cidr_blocks"), "ipv6_cidr_blocks");
-	sg_list(ax, &a, 'p', json_object_get(at, "prefix_list_ids"), "prefix_list_ids");
+	dm__sg_proto_norm(proto_text(ax, f[2], pbuf, sizeof(pbuf)), a.proto);
+	sg_ports(ax, &a, f[3], f[4]);
+	a.p1 = av_str(ax, f[5]);
+	sg_list(ax, &a, 'c', f[6], "cidr_blocks");
+	sg_list(ax, &a, '6', f[7], "ipv6_cidr_blocks");
+	sg_list(ax, &a, 'p', f[8], "prefix_list_ids");
 	a.path = "source_security_group_id";
-	sg_source(ax, &a, 's', dm__json_str(json_object_get(at, "source_security_group_id")));
-	if (truthy(json_object_get(at, "self"))) {
+	sg_source(ax, &a, 's', av_str(ax, f[9]));
+	if (truthy(f[10])) {
 		a.path = "self";
 		sg_source(ax, &a, 'S', a.owner);
 	}
@@ -496,25 +730,26 @@ static void explode_sg_rule(struct actx *ax, const dm_resource *r)
 
 static void explode_vpc_sg_rule(struct actx *ax, const dm_resource *r, int egress)
 {
-	const json_t *at = dm_resource_attrs(r);
+	static const char *const keys[] = { "security_group_id", "ip_protocol", "from_port",
+					    "to_port", "description", "cidr_ipv4", "cidr_ipv6",
+					    "prefix_list_id", "referenced_security_group_id" };
+	aval f[NKEYS(keys)];
 	char pbuf[40];
 	struct atom a;
+	size_t i;
 
+	av_fetch(res_obj(r), keys, NKEYS(keys), f);
 	memset(&a, 0, sizeof(a));
 	a.kind = AT_SG;
-	a.owner = dm__json_str(json_object_get(at, "security_group_id"));
+	a.owner = av_str(ax, f[0]);
 	a.egress = egress;
-	dm__sg_proto_norm(proto_text(json_object_get(at, "ip_protocol"), pbuf, sizeof(pbuf)), a.proto);
-	sg_ports(&a, json_object_get(at, "from_port"), json_object_get(at, "to_port"));
-	a.p1 = dm__json_str(json_object_get(at, "description"));
-	a.path = "cidr_ipv4";
-	sg_source(ax, &a, 'c', dm__json_str(json_object_get(at, "cidr_ipv4")));
-	a.path = "cidr_ipv6";
-	sg_source(ax, &a, '6', dm__json_str(json_object_get(at, "cidr_ipv6")));
-	a.path = "prefix_list_id";
-	sg_source(ax, &a, 'p', dm__json_str(json_object_get(at, "prefix_list_id")));
-	a.path = "referenced_security_group_id";
-	sg_source(ax, &a, 's', dm__json_str(json_object_get(at, "referenced_security_group_id")));
+	dm__sg_proto_norm(proto_text(ax, f[1], pbuf, sizeof(pbuf)), a.proto);
+	sg_ports(ax, &a, f[2], f[3]);
+	a.p1 = av_str(ax, f[4]);
+	for (i = 5; i < NKEYS(keys); i++) {
+		a.path = keys[i];
+		sg_source(ax, &a, "c6ps"[i - 5], av_str(ax, f[i]));
+	}
 }
 
 static const char *const route_targets[] = {
@@ -523,36 +758,36 @@ static const char *const route_targets[] = {
 	"core_network_arn", "network_interface_id", "instance_id"
 };
 
-static void route_target(struct atom *a, const json_t *obj)
-{
-	size_t i;
+#define NTARGETS NKEYS(route_targets)
 
-	for (i = 0; i < sizeof(route_targets) / sizeof(route_targets[0]); i++) {
-		const char *v = dm__json_str(json_object_get(obj, route_targets[i]));
-		if (v) {
-			a->p1 = v;
-			a->p1key = route_targets[i];
-			return;
-		}
-	}
-}
-
-static void route_emit(struct actx *ax, struct atom *a, const json_t *obj, const char *kc,
+/* obj: an inline route block or an aws_route; kc/k6/kp: its destination attributes. */
+static void route_emit(struct actx *ax, struct atom *a, aval obj, const char *kc,
 		       const char *k6, const char *kp)
 {
 	static const char kinds[3] = { 'c', '6', 'p' };
-	const char *keys[3];
+	const char *keys[NTARGETS + 3];
+	aval f[NTARGETS + 3];
 	const char *v;
 	size_t i;
 
-	keys[0] = kc;
-	keys[1] = k6;
-	keys[2] = kp;
-	route_target(a, obj);
+	for (i = 0; i < NTARGETS; i++)
+		keys[i] = route_targets[i];
+	keys[NTARGETS] = kc;
+	keys[NTARGETS + 1] = k6;
+	keys[NTARGETS + 2] = kp;
+	av_fetch(obj, keys, NTARGETS + 3, f);
+	for (i = 0; i < NTARGETS; i++) {
+		v = av_str(ax, f[i]);
+		if (v) {
+			a->p1 = v;
+			a->p1key = route_targets[i];
+			break;
+		}
+	}
 	if (a->p1 && strcmp(a->p1, "local") == 0)
 		return; /* the local route is AWS's own */
 	for (i = 0, v = NULL; i < 3 && !v; i++) {
-		v = dm__json_str(json_object_get(obj, keys[i]));
+		v = av_str(ax, f[NTARGETS + i]);
 		a->srckind = kinds[i];
 	}
 	if (!v)
@@ -561,15 +796,14 @@ static void route_emit(struct actx *ax, struct atom *a, const json_t *obj, const
 	emit_atom(ax, a);
 }
 
-static void explode_routes_inline(struct actx *ax, const char *rtb, const json_t *attrs)
+static void explode_routes_inline(struct actx *ax, const char *rtb, const dm_resource *r)
 {
-	const json_t *arr = json_object_get(attrs, "route");
-	size_t i;
+	aiter it;
+	aval b;
 
-	for (i = 0; i < json_array_size(arr); i++) {
-		const json_t *b = json_array_get(arr, i);
+	for (ai_init(&it, res_get(r, "route")); ai_next(&it, &b);) {
 		struct atom a;
-		if (!json_is_object(b))
+		if (av_type(b) != DM_J_OBJECT)
 			continue;
 		memset(&a, 0, sizeof(a));
 		a.kind = AT_ROUTE;
@@ -582,13 +816,14 @@ static void explode_routes_inline(struct actx *ax, const char *rtb, const json_t
 
 static void explode_route(struct actx *ax, const dm_resource *r)
 {
+	aval o = res_obj(r);
 	struct atom a;
 
 	memset(&a, 0, sizeof(a));
 	a.kind = AT_ROUTE;
-	a.owner = dm__json_str(json_object_get(dm_resource_attrs(r), "route_table_id"));
+	a.owner = av_str(ax, av_get(o, "route_table_id"));
 	a.path = "route_table_id";
-	route_emit(ax, &a, dm_resource_attrs(r), "destination_cidr_block", "destination_ipv6_cidr_block",
+	route_emit(ax, &a, o, "destination_cidr_block", "destination_ipv6_cidr_block",
 		   "destination_prefix_list_id");
 }
 
@@ -605,7 +840,7 @@ static void attach_emit(struct actx *ax, const char *role, const char *arn, cons
 }
 
 static void inline_emit(struct actx *ax, const char *role, const char *name, const char *policy,
-			const json_t *block, const char *path)
+			aval block, const char *path)
 {
 	struct atom a;
 
@@ -621,57 +856,65 @@ static void inline_emit(struct actx *ax, const char *role, const char *name, con
 	emit_atom(ax, &a);
 }
 
-static void explode_role(struct actx *ax, const char *role, const json_t *attrs)
+static void explode_role(struct actx *ax, const char *role, const dm_resource *r)
 {
-	const json_t *mpa = json_object_get(attrs, "managed_policy_arns");
-	const json_t *ip = json_object_get(attrs, "inline_policy");
-	size_t i;
+	aiter it;
+	aval e;
 
-	for (i = 0; i < json_array_size(mpa); i++)
-		attach_emit(ax, role, dm__json_str(json_array_get(mpa, i)), "managed_policy_arns");
-	for (i = 0; i < json_array_size(ip); i++) {
-		const json_t *b = json_array_get(ip, i);
-		inline_emit(ax, role, dm__json_str(json_object_get(b, "name")),
-			    dm__json_str(json_object_get(b, "policy")), b, "inline_policy");
-	}
+	for (ai_init(&it, res_get(r, "managed_policy_arns")); ai_next(&it, &e);)
+		attach_emit(ax, role, av_str(ax, e), "managed_policy_arns");
+	for (ai_init(&it, res_get(r, "inline_policy")); ai_next(&it, &e);)
+		inline_emit(ax, role, av_str(ax, av_get(e, "name")),
+			    av_str(ax, av_get(e, "policy")), e, "inline_policy");
 }
 
-static void nacl_fill(struct atom *a, const json_t *o, const char *kproto, const char *kaction)
+static void nacl_fill(struct actx *ax, struct atom *a, aval o, const char *kproto,
+		      const char *kaction)
 {
+	const char *keys[8];
+	aval f[8];
 	char pbuf[40];
 	int icmp;
 
-	dm__nacl_proto_norm(proto_text(json_object_get(o, kproto), pbuf, sizeof(pbuf)), a->proto);
-	a->p1 = dm__json_str(json_object_get(o, kaction));
-	a->cidr = dm__json_str(json_object_get(o, "cidr_block"));
-	a->ipv6 = dm__json_str(json_object_get(o, "ipv6_cidr_block"));
+	keys[0] = kproto;
+	keys[1] = kaction;
+	keys[2] = "cidr_block";
+	keys[3] = "ipv6_cidr_block";
+	keys[4] = "from_port";
+	keys[5] = "to_port";
+	keys[6] = "icmp_type";
+	keys[7] = "icmp_code";
+	av_fetch(o, keys, 8, f);
+	dm__nacl_proto_norm(proto_text(ax, f[0], pbuf, sizeof(pbuf)), a->proto);
+	a->p1 = av_str(ax, f[1]);
+	a->cidr = av_str(ax, f[2]);
+	a->ipv6 = av_str(ax, f[3]);
 	icmp = strcmp(a->proto, "1") == 0 || strcmp(a->proto, "58") == 0;
 	if (strcmp(a->proto, "-1") == 0 || icmp) {
 		a->from = a->to = 0;
 	} else {
-		a->from = num_or(json_object_get(o, "from_port"), 0);
-		a->to = num_or(json_object_get(o, "to_port"), 0);
+		a->from = num_or(ax, f[4], 0);
+		a->to = num_or(ax, f[5], 0);
 	}
 	if (icmp) {
-		a->icmp_type = num_or(json_object_get(o, "icmp_type"), 0);
-		a->icmp_code = num_or(json_object_get(o, "icmp_code"), 0);
+		a->icmp_type = num_or(ax, f[6], 0);
+		a->icmp_code = num_or(ax, f[7], 0);
 	}
 	a->src = "";
 }
 
-static void explode_nacl_inline(struct actx *ax, const char *acl, const json_t *attrs,
+static void explode_nacl_inline(struct actx *ax, const char *acl, const dm_resource *r,
 				int with_subnets)
 {
 	static const char *const dirs[] = { "ingress", "egress" };
-	const json_t *subs;
-	size_t d, i;
+	aiter it;
+	aval b;
+	size_t d;
 
 	for (d = 0; d < 2; d++) {
-		const json_t *arr = json_object_get(attrs, dirs[d]);
-		for (i = 0; i < json_array_size(arr); i++) {
-			const json_t *b = json_array_get(arr, i);
+		for (ai_init(&it, res_get(r, dirs[d])); ai_next(&it, &b);) {
 			struct atom a;
-			if (!json_is_object(b))
+			if (av_type(b) != DM_J_OBJECT)
 				continue;
 			memset(&a, 0, sizeof(a));
 			a.kind = AT_NACL;
@@ -679,22 +922,21 @@ static void explode_nacl_inline(struct actx *ax, const char *acl, const json_t *
 			a.egress = (int)d;
 			a.path = dirs[d];
 			a.block = b;
-			a.rule_no = num_or(json_object_get(b, "rule_no"), -1);
+			a.rule_no = num_or(ax, av_get(b, "rule_no"), -1);
 			if (a.rule_no < 0 || a.rule_no == 32767)
 				continue;
-			nacl_fill(&a, b, "protocol", "action");
+			nacl_fill(ax, &a, b, "protocol", "action");
 			emit_atom(ax, &a);
 		}
 	}
 	if (!with_subnets)
 		return;
-	subs = json_object_get(attrs, "subnet_ids");
-	for (i = 0; i < json_array_size(subs); i++) {
+	for (ai_init(&it, res_get(r, "subnet_ids")); ai_next(&it, &b);) {
 		struct atom a;
 		memset(&a, 0, sizeof(a));
 		a.kind = AT_ASSOC;
 		a.owner = acl;
-		a.src = dm__json_str(json_array_get(subs, i));
+		a.src = av_str(ax, b);
 		a.path = "subnet_ids";
 		emit_atom(ax, &a);
 	}
@@ -702,17 +944,18 @@ static void explode_nacl_inline(struct actx *ax, const char *acl, const json_t *
 
 static void explode_nacl_rule(struct actx *ax, const dm_resource *r)
 {
+	aval o = res_obj(r);
 	struct atom a;
 
 	memset(&a, 0, sizeof(a));
 	a.kind = AT_NACL;
-	a.owner = dm__json_str(json_object_get(dm_resource_attrs(r), "network_acl_id"));
-	a.egress = truthy(json_object_get(dm_resource_attrs(r), "egress"));
-	a.rule_no = num_or(json_object_get(dm_resource_attrs(r), "rule_number"), -1);
+	a.owner = av_str(ax, av_get(o, "network_acl_id"));
+	a.egress = truthy(av_get(o, "egress"));
+	a.rule_no = num_or(ax, av_get(o, "rule_number"), -1);
 	a.path = "rule_number";
 	if (a.rule_no < 0)
 		return;
-	nacl_fill(&a, dm_resource_attrs(r), "protocol", "rule_action");
+	nacl_fill(ax, &a, o, "protocol", "rule_action");
 	emit_atom(ax, &a);
 }
 
@@ -756,9 +999,9 @@ int dm__atoms_standalone(const char *type)
 	return 0;
 }
 
-static const char *role_name(const dm_resource *r)
+static const char *role_name(struct actx *ax, const dm_resource *r)
 {
-	const char *n = dm__json_str(dm_resource_attr(r, "name"));
+	const char *n = av_str(ax, res_get(r, "name"));
 	return n ? n : r->id;
 }
 
@@ -768,48 +1011,24 @@ static void explode_live(struct actx *ax, const dm_resource *r)
 
 	if (!r->provider || strcmp(r->provider, "aws") != 0 || !r->id)
 		return;
-	static const char *const k_sg[] = {"ingress", "egress", NULL};
-	static const char *const k_rt[] = {"route", NULL};
-	static const char *const k_role[] = {"managed_policy_arns", "inline_policy", "name", NULL};
-	static const char *const k_acl[] = {"ingress", "egress", "subnet_ids", NULL};
-	json_t *v = NULL;
-
-	if (is(t, "aws_security_group")) {
-		v = dm__diff_view(r, k_sg);
-		explode_sg_inline(ax, r->id, v);
-	} else if (is(t, "aws_route_table")) {
-		v = dm__diff_view(r, k_rt);
-		explode_routes_inline(ax, r->id, v);
-	} else if (is(t, "aws_iam_role")) {
-		v = dm__diff_view(r, k_role);
-		explode_role(ax, r->id, v);
-	} else if (is(t, "aws_network_acl")) {
-		v = dm__diff_view(r, k_acl);
-		explode_nacl_inline(ax, r->id, v, 1);
-	}
-	json_decref(v);
+	if (is(t, "aws_security_group"))
+		explode_sg_inline(ax, r->id, r);
+	else if (is(t, "aws_route_table"))
+		explode_routes_inline(ax, r->id, r);
+	else if (is(t, "aws_iam_role"))
+		explode_role(ax, r->id, r);
+	else if (is(t, "aws_network_acl"))
+		explode_nacl_inline(ax, r->id, r, 1);
 }
 
 static void explode_state(struct actx *ax, const dm_resource *r)
 {
-	static const char *const k_sg[] = {"ingress", "egress", NULL};
-	static const char *const k_rt[] = {"route", NULL};
-	static const char *const k_role[] = {"managed_policy_arns", "inline_policy", "name", NULL};
-	static const char *const k_acl[] = {"ingress", "egress", "subnet_ids", NULL};
 	const char *t = r->type;
-	const json_t *at = NULL;
-	json_t *view = NULL;
-	size_t i;
 
 	if (!r->provider || strcmp(r->provider, "aws") != 0 || !r->id)
 		return;
-	/* small standalone resources are materialised whole; parents through views */
-	if (is(t, "aws_iam_role_policy_attachment") || is(t, "aws_iam_policy_attachment") ||
-	    is(t, "aws_iam_role_policy") || is(t, "aws_network_acl_association"))
-		at = dm_resource_attrs(r);
 	if (is(t, "aws_security_group") || is(t, "aws_default_security_group")) {
-		view = dm__diff_view(r, k_sg);
-		explode_sg_inline(ax, r->id, view);
+		explode_sg_inline(ax, r->id, r);
 	} else if (is(t, "aws_security_group_rule")) {
 		explode_sg_rule(ax, r);
 	} else if (is(t, "aws_vpc_security_group_ingress_rule")) {
@@ -817,56 +1036,47 @@ static void explode_state(struct actx *ax, const dm_resource *r)
 	} else if (is(t, "aws_vpc_security_group_egress_rule")) {
 		explode_vpc_sg_rule(ax, r, 1);
 	} else if (is(t, "aws_route_table") || is(t, "aws_default_route_table")) {
-		view = dm__diff_view(r, k_rt);
-		explode_routes_inline(ax, r->id, view);
+		explode_routes_inline(ax, r->id, r);
 	} else if (is(t, "aws_route")) {
 		explode_route(ax, r);
 	} else if (is(t, "aws_iam_role")) {
-		view = dm__diff_view(r, k_role);
-		explode_role(ax, role_name(r), view);
+		explode_role(ax, role_name(ax, r), r);
 	} else if (is(t, "aws_iam_role_policy_attachment")) {
-		attach_emit(ax, dm__json_str(json_object_get(at, "role")),
-			    dm__json_str(json_object_get(at, "policy_arn")), "policy_arn");
+		attach_emit(ax, av_str(ax, res_get(r, "role")), av_str(ax, res_get(r, "policy_arn")),
+			    "policy_arn");
 	} else if (is(t, "aws_iam_policy_attachment")) {
-		const json_t *roles = json_object_get(at, "roles");
-		const char *arn = dm__json_str(json_object_get(at, "policy_arn"));
-		for (i = 0; i < json_array_size(roles); i++)
-			attach_emit(ax, dm__json_str(json_array_get(roles, i)), arn, "roles");
+		const char *arn = av_str(ax, res_get(r, "policy_arn"));
+		aiter it;
+		aval e;
+		for (ai_init(&it, res_get(r, "roles")); ai_next(&it, &e);)
+			attach_emit(ax, av_str(ax, e), arn, "roles");
 	} else if (is(t, "aws_iam_role_policy")) {
-		const char *name = dm__json_str(json_object_get(at, "name"));
-		const char *role = dm__json_str(json_object_get(at, "role"));
+		const char *name = av_str(ax, res_get(r, "name"));
+		const char *role = av_str(ax, res_get(r, "role"));
 		const char *colon = strchr(r->id, ':');
-		char rbuf[256];
 		if ((!name || !role) && colon) {
-			size_t l = (size_t)(colon - r->id);
 			if (!name)
 				name = colon + 1;
-			if (!role && l < sizeof(rbuf)) {
-				memcpy(rbuf, r->id, l);
-				rbuf[l] = '\0';
-				role = rbuf;
-			}
+			if (!role)
+				role = dm__arena_strndup(ax->run->scratch, r->id,
+							 (size_t)(colon - r->id));
 		}
-		inline_emit(ax, role, name, dm__json_str(json_object_get(at, "policy")), NULL,
-			    "policy");
+		inline_emit(ax, role, name, av_str(ax, res_get(r, "policy")), AV_NONE, "policy");
 	} else if (is(t, "aws_network_acl")) {
-		view = dm__diff_view(r, k_acl);
-		explode_nacl_inline(ax, r->id, view, 1);
+		explode_nacl_inline(ax, r->id, r, 1);
 	} else if (is(t, "aws_default_network_acl")) {
-		view = dm__diff_view(r, k_acl);
-		explode_nacl_inline(ax, r->id, view, 0); /* subnet_ids: AWS's fallback, ignored */
+		explode_nacl_inline(ax, r->id, r, 0); /* subnet_ids: AWS's fallback, ignored */
 	} else if (is(t, "aws_network_acl_rule")) {
 		explode_nacl_rule(ax, r);
 	} else if (is(t, "aws_network_acl_association")) {
 		struct atom a;
 		memset(&a, 0, sizeof(a));
 		a.kind = AT_ASSOC;
-		a.owner = dm__json_str(json_object_get(at, "network_acl_id"));
-		a.src = dm__json_str(json_object_get(at, "subnet_id"));
+		a.owner = av_str(ax, res_get(r, "network_acl_id"));
+		a.src = av_str(ax, res_get(r, "subnet_id"));
 		a.path = "subnet_id";
 		emit_atom(ax, &a);
 	}
-	json_decref(view);
 }
 
 int dm__atoms_run(dm_diffrun *run, dm_pair *pairs, size_t npairs)

@@ -22,6 +22,13 @@ void dm__log(dm_ctx *ctx, dm_log_level level, const char *fmt, ...) DM_PRINTF(3,
 void *dm__calloc(size_t n, size_t size);
 /** realloc of n*size with overflow check. */
 void *dm__reallocarray(void *p, size_t n, size_t size);
+/**
+ * Zeroed memory for big, long-lived blocks (arena chunks): from 2 MiB up it
+ * is a mapping aligned for transparent huge pages, so first touch costs one
+ * fault per 2 MiB instead of one per 4 KiB. Free with dm__big_free(p, size).
+ */
+void *dm__big_alloc(size_t size);
+void dm__big_free(void *p, size_t size);
 char *dm__strdup(const char *s);          /* NULL in, NULL out */
 char *dm__strndup(const char *s, size_t n);
 /** Grow *arr (of *cap elements of size `size`) to hold at least `need`. 0 or DM_ENOMEM. */
@@ -79,6 +86,21 @@ int dm__strmap_next(const dm_strmap *m, size_t *it, const char **key, void **val
 
 /** Read a whole file (limit max bytes) into a NUL-terminated buffer. */
 int dm__read_file(dm_ctx *ctx, const char *path, size_t max, char **out, size_t *out_len);
+/**
+ * A whole file's bytes, NUL-terminated, to be kept for the life of an
+ * inventory: big regular files are a read-only private mapping (no copy, no
+ * zero-filled pages), everything else is malloc'd. data is never written.
+ */
+typedef struct dm_blob {
+	char *data;
+	size_t len;
+	size_t maplen;   /* > 0: data is a mapping of that many bytes */
+} dm_blob;
+int dm__blob_read_file(dm_ctx *ctx, const char *path, size_t max, dm_blob *out);
+/** Take a malloc'd buffer (NUL-terminated) as a blob. */
+void dm__blob_from_heap(dm_blob *b, char *data, size_t len);
+/** Release the bytes (no-op on an empty or adopted blob). */
+void dm__blob_free(dm_blob *b);
 /** Read a whole FILE* stream. */
 int dm__read_stream(dm_ctx *ctx, FILE *f, const char *what, size_t max, char **out, size_t *out_len);
 /** Write data to path atomically (temp file in the same directory + rename). */
@@ -111,9 +133,10 @@ char *dm__json_canonical(const json_t *v);
 
 /**
  * Hand a document buffer and its tape to the inventory, which frees both
- * with itself (buf with free(), doc with dm__jdoc_free + free).
+ * with itself (buf with dm__blob_free, doc with dm__jdoc_free + free). On
+ * success *buf is emptied.
  */
-int dm__inventory_adopt(dm_inventory *inv, char *buf, dm_jdoc *doc);
+int dm__inventory_adopt(dm_inventory *inv, dm_blob *buf, dm_jdoc *doc);
 /**
  * Add a resource whose attributes stay as the raw JSON object `attrs` (a
  * span of an adopted document) until first used. tmpl->attrs must be NULL.
@@ -127,6 +150,12 @@ int dm__inventory_add_lazy(dm_inventory *inv, const dm_resource *tmpl, dm_jspan 
  * non-zero return and returns it.
  */
 int dm__resource_nonnull_keys(const dm_resource *r, int (*fn)(const char *key, void *ud), void *ud);
+/**
+ * The raw attribute object of a lazily loaded resource that was never
+ * materialised whole (r->attrs NULL): 1 and *out set, else 0. Lets hot
+ * paths read values straight from the text without building jansson trees.
+ */
+int dm__resource_raw(const dm_resource *r, dm_jspan *out);
 
 /* ---- context internals ----------------------------------------------- */
 

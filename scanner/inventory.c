@@ -19,7 +19,7 @@ struct res_node {
 };
 
 struct adopted {
-	char *buf;
+	dm_blob buf;
 	dm_jdoc *doc;
 };
 
@@ -64,7 +64,7 @@ void dm_inventory_free(dm_inventory *inv)
 		json_decref(inv->res[i]->partial);
 	}
 	for (i = 0; i < inv->ndocs; i++) {
-		free(inv->docs[i].buf);
+		dm__blob_free(&inv->docs[i].buf);
 		dm__jdoc_free(inv->docs[i].doc);
 		free(inv->docs[i].doc);
 	}
@@ -156,13 +156,14 @@ nomem:
 	return DM_ENOMEM;
 }
 
-int dm__inventory_adopt(dm_inventory *inv, char *buf, dm_jdoc *doc)
+int dm__inventory_adopt(dm_inventory *inv, dm_blob *buf, dm_jdoc *doc)
 {
 	if (dm__grow((void **)&inv->docs, &inv->capdocs, inv->ndocs + 1, sizeof(*inv->docs)) < 0)
 		return DM_ENOMEM;
-	inv->docs[inv->ndocs].buf = buf;
+	inv->docs[inv->ndocs].buf = *buf;
 	inv->docs[inv->ndocs].doc = doc;
 	inv->ndocs++;
+	memset(buf, 0, sizeof(*buf));
 	return 0;
 }
 
@@ -264,6 +265,16 @@ int dm__resource_nonnull_keys(const dm_resource *r, int (*fn)(const char *key, v
 			return rc;
 	}
 	return 0;
+}
+
+int dm__resource_raw(const dm_resource *r, dm_jspan *out)
+{
+	const struct res_node *n = (const struct res_node *)r;
+
+	if (!r || r->attrs || !n->raw.p)
+		return 0;
+	*out = n->raw;
+	return 1;
 }
 
 int dm_inventory_materialize(const dm_inventory *inv)
@@ -451,9 +462,9 @@ int dm_inventory_merge(dm_inventory *dst, dm_inventory *src)
 	int rc = 0;
 
 	for (i = 0; i < src->ndocs && rc == 0; i++) {
-		rc = dm__inventory_adopt(dst, src->docs[i].buf, src->docs[i].doc);
+		rc = dm__inventory_adopt(dst, &src->docs[i].buf, src->docs[i].doc);
 		if (rc == 0)
-			src->docs[i].buf = NULL, src->docs[i].doc = NULL;
+			src->docs[i].doc = NULL;
 	}
 	for (i = 0; i < src->nres && rc == 0; i++) {
 		struct res_node *sn = src->res[i];
@@ -486,7 +497,7 @@ int dm_inventory_merge(dm_inventory *dst, dm_inventory *src)
 		src->res[i]->r.attrs = src->res[i]->r.sensitive = src->res[i]->partial = NULL;
 	}
 	for (i = 0; i < src->ndocs; i++) {
-		free(src->docs[i].buf);
+		dm__blob_free(&src->docs[i].buf);
 		dm__jdoc_free(src->docs[i].doc);
 		free(src->docs[i].doc);
 	}
@@ -835,8 +846,9 @@ int dm_inventory_load_json(dm_inventory **out, dm_ctx *ctx, const char *path)
 {
 	dm_inventory *inv = NULL, *head = NULL;
 	dm_jdoc *doc = NULL;
-	char *buf = NULL;
-	size_t len = 0, off = 0, i;
+	dm_blob blob;
+	const char *buf;
+	size_t len, off = 0, i;
 	const char *msg = NULL;
 	dm_jspan root, arr, v;
 	json_t *shell = NULL;
@@ -844,23 +856,25 @@ int dm_inventory_load_json(dm_inventory **out, dm_ctx *ctx, const char *path)
 	int rc, line, col;
 
 	*out = NULL;
-	rc = dm__read_file(ctx, path, (size_t)4 << 30, &buf, &len);
+	rc = dm__blob_read_file(ctx, path, (size_t)4 << 30, &blob);
 	if (rc < 0)
 		return rc;
+	buf = blob.data;
+	len = blob.len;
 	doc = dm__calloc(1, sizeof(*doc));
 	if (!doc) {
-		free(buf);
+		dm__blob_free(&blob);
 		return dm__error(ctx, DM_ENOMEM, "%s: out of memory", path);
 	}
 	rc = dm__jdoc_parse(doc, buf, len, &off, &msg);
 	if (rc < 0) {
 		free(doc);
 		if (rc == -2) {
-			free(buf);
+			dm__blob_free(&blob);
 			return dm__error(ctx, DM_ENOMEM, "%s: out of memory", path);
 		}
 		line_col(buf, off, &line, &col);
-		free(buf);
+		dm__blob_free(&blob);
 		return dm__error(ctx, DM_EPARSE, "%s:%d:%d: invalid JSON: %s", path, line, col, msg);
 	}
 	root = dm__jdoc_root(doc);
@@ -889,12 +903,11 @@ int dm_inventory_load_json(dm_inventory **out, dm_ctx *ctx, const char *path)
 		goto fail;
 	inv = head;
 	head = NULL;
-	rc = dm__inventory_adopt(inv, buf, doc);
+	rc = dm__inventory_adopt(inv, &blob, doc);
 	if (rc < 0) {
 		rc = dm__error(ctx, DM_ENOMEM, "%s: out of memory", path);
 		goto fail;
 	}
-	buf = NULL;
 	doc = NULL;
 	dm__jiter_init(&it, arr);
 	i = 0;
@@ -961,6 +974,6 @@ fail:
 		dm__jdoc_free(doc);
 		free(doc);
 	}
-	free(buf);
+	dm__blob_free(&blob);
 	return rc;
 }

@@ -36,8 +36,7 @@
 static int load_file(dm_inventory *into, dm_ctx *ctx, const char *path, size_t max)
 {
 	struct stat st;
-	char *data = NULL;
-	size_t len = 0;
+	dm_blob blob;
 	int rc;
 
 	if (stat(path, &st) != 0) {
@@ -52,12 +51,11 @@ static int load_file(dm_inventory *into, dm_ctx *ctx, const char *path, size_t m
 	if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > (unsigned long long)max)
 		return dm__error(ctx, DM_ETOOBIG, "%s: state file is %lld bytes, over the limit of %zu bytes",
 				 path, (long long)st.st_size, max);
-	rc = dm__read_file(ctx, path, max, &data, &len);
+	rc = dm__blob_read_file(ctx, path, max, &blob);
 	if (rc < 0)
-		goto done;
-	rc = dm_state_parse(into, ctx, data, len, path, NULL);
-done:
-	free(data);
+		return rc;
+	rc = dm__state_parse_blob(into, ctx, &blob, path, NULL);
+	dm__blob_free(&blob);
 	return rc;
 }
 

@@ -19,6 +19,14 @@ int dm__state_load_max(dm_inventory *into, dm_ctx *ctx, const char *src, size_t 
 int dm__state_parse_mode(dm_inventory *into, dm_ctx *ctx, const char *data, size_t len,
 			 const char *uri, const char *commit, int whole_only);
 
+/**
+ * dm_state_parse() of a file's bytes that the inventory may keep: when the
+ * resources can point into b, the inventory takes it (b is emptied);
+ * otherwise b is left to the caller, who frees it either way.
+ */
+int dm__state_parse_blob(dm_inventory *into, dm_ctx *ctx, dm_blob *b, const char *uri,
+			 const char *commit);
+
 /** A parsed `git::REPO//PATH?ref=REF`. Strings owned; free with dm__git_src_free(). */
 typedef struct dm__git_src {
 	char *repo;     /* as written (local path or URL) */

@@ -1360,7 +1360,12 @@ static const char *span_arena_str(parser *p, dm_jspan v)
 	return r;
 }
 
-static int read_v4_lazy(parser *p, const char *data, size_t len, dm_source_info *info,
+/*
+ * The lazy v4 path. With copy set the document is copied (the caller's data
+ * is only borrowed); otherwise the resources point into data itself, which
+ * the caller hands to the inventory.
+ */
+static int read_v4_lazy(parser *p, const char *data, size_t len, int copy, dm_source_info *info,
 			char **out_buf, dm_jdoc **out_doc)
 {
 	char *buf = NULL;
@@ -1373,14 +1378,15 @@ static int read_v4_lazy(parser *p, const char *data, size_t len, dm_source_info 
 
 	*out_buf = NULL;
 	*out_doc = NULL;
-	buf = malloc(len ? len : 1);
+	buf = copy ? malloc(len ? len : 1) : NULL;
 	doc = dm__calloc(1, sizeof(*doc));
-	if (!buf || !doc) {
+	if ((copy && !buf) || !doc) {
 		err = DM_ENOMEM;
 		goto done;
 	}
-	memcpy(buf, data, len);
-	if (dm__jdoc_parse(doc, buf, len, NULL, NULL) != 0)
+	if (copy)
+		memcpy(buf, data, len);
+	if (dm__jdoc_parse(doc, copy ? buf : data, len, NULL, NULL) != 0)
 		goto done;
 	root = dm__jdoc_root(doc);
 	if (dm__jspan_type(root) != DM_J_OBJECT || !dm__jspan_get(root, "version", &v) ||
@@ -1487,8 +1493,9 @@ static int parse_whole(parser *p, const char *data, size_t len, dm_source_info *
 	return 0;
 }
 
-int dm__state_parse_mode(dm_inventory *into, dm_ctx *ctx, const char *data, size_t len,
-			 const char *uri, const char *commit, int whole_only)
+/* owned: the bytes of data, handed to the inventory when resources point into them. */
+static int parse_state(dm_inventory *into, dm_ctx *ctx, const char *data, size_t len,
+		       const char *uri, const char *commit, int whole_only, dm_blob *owned)
 {
 	parser p;
 	json_t *root = NULL;
@@ -1533,7 +1540,7 @@ int dm__state_parse_mode(dm_inventory *into, dm_ctx *ctx, const char *data, size
 	}
 
 	if (!whole_only) {
-		rc = read_v4_lazy(&p, data, len, &info, &lazy_buf, &lazy_doc);
+		rc = read_v4_lazy(&p, data, len, owned == NULL, &info, &lazy_buf, &lazy_doc);
 		if (rc == 0)
 			fast = 1;
 		else if (rc == DM_ENOMEM)
@@ -1567,9 +1574,11 @@ int dm__state_parse_mode(dm_inventory *into, dm_ctx *ctx, const char *data, size
 	info.uri = uri;
 	info.commit = commit;
 	info.resources = p.managed;
-	if (lazy_buf) {
+	if (lazy_doc) {
 		/* the inventory owns the document the lazy resources point into */
-		rc = dm__inventory_adopt(into, lazy_buf, lazy_doc);
+		dm_blob copy;
+		dm__blob_from_heap(&copy, lazy_buf, len);
+		rc = dm__inventory_adopt(into, lazy_buf ? &copy : owned, lazy_doc);
 		if (rc < 0) {
 			rc = oom(&p);
 			goto done;
@@ -1598,6 +1607,18 @@ done:
 	dm__buf_free(&p.prov);
 	dm__buf_free(&p.mod);
 	return rc;
+}
+
+int dm__state_parse_mode(dm_inventory *into, dm_ctx *ctx, const char *data, size_t len,
+			 const char *uri, const char *commit, int whole_only)
+{
+	return parse_state(into, ctx, data, len, uri, commit, whole_only, NULL);
+}
+
+int dm__state_parse_blob(dm_inventory *into, dm_ctx *ctx, dm_blob *b, const char *uri,
+			 const char *commit)
+{
+	return parse_state(into, ctx, b->data, b->len, uri, commit, 0, b);
 }
 
 int dm_state_parse(dm_inventory *into, dm_ctx *ctx, const char *data, size_t len,

@@ -739,6 +739,9 @@ int aws_ec2_map_flow_logs(aws_reslist *out, xmlDocPtr doc, const aws_map_ctx *mc
 					 "cloud-watch-logs") < 0 ||
 			      aws__jset(o, "log_group_name", json_string(group ? group : "")) < 0 ||
 			      aws__j_str(o, "traffic_type", it, "trafficType", "") < 0 ||
+			      /* not Terraform attributes (never compared): SEG-12 grades log health */
+			      aws__j_str(o, "flow_log_status", it, "flowLogStatus", "") < 0 ||
+			      aws__j_str(o, "deliver_logs_status", it, "deliverLogsStatus", "") < 0 ||
 			      aws__j_str(o, "iam_role_arn", it, "deliverLogsPermissionArn", "") < 0 ||
 			      aws__j_str(o, "deliver_cross_account_role", it, "deliverCrossAccountRole", "") < 0 ||
 			      aws__j_int(o, "max_aggregation_interval", it, "maxAggregationInterval", 600) < 0 ||

@@ -43,7 +43,7 @@
 
 static const char *str_attr(const dm_resource *r, const char *name)
 {
-	return dm__json_str(json_object_get(r->attrs, name));
+	return dm__json_str(dm_resource_attr(r, name));
 }
 
 static int put_key(char *buf, size_t cap, int n)
@@ -90,10 +90,10 @@ static int key_route(const dm_resource *r, char *buf, size_t cap)
 static int key_nacl_rule(const dm_resource *r, char *buf, size_t cap)
 {
 	const char *acl = str_attr(r, "network_acl_id");
-	const json_t *eg = json_object_get(r->attrs, "egress");
+	const json_t *eg = dm_resource_attr(r, "egress");
 	long long no;
 
-	if (!acl || dm__json_ll(json_object_get(r->attrs, "rule_number"), &no) < 0)
+	if (!acl || dm__json_ll(dm_resource_attr(r, "rule_number"), &no) < 0)
 		return DM_EINVAL;
 	return put_key(buf, cap, snprintf(buf, cap, "%s|%s|%lld", acl,
 					  (json_is_true(eg) || (json_is_string(eg) &&
@@ -118,7 +118,7 @@ static int key_sg_rule(const dm_resource *r, char *buf, size_t cap)
 	const char *g = str_attr(r, "security_group_id"), *t = str_attr(r, "type");
 	const char *src = str_attr(r, "source_security_group_id");
 	char proto[16], pbuf[40];
-	const json_t *pv = json_object_get(r->attrs, "protocol");
+	const json_t *pv = dm_resource_attr(r, "protocol");
 	const char *pt = pv ? dm__scalar_text(pv, pbuf, sizeof(pbuf)) : NULL;
 	long long from = 0, to = 0;
 	size_t o, i, j;
@@ -128,16 +128,16 @@ static int key_sg_rule(const dm_resource *r, char *buf, size_t cap)
 		return DM_EINVAL;
 	dm__sg_proto_norm(pt ? pt : "", proto);
 	if (strcmp(proto, "-1") != 0) {
-		(void)dm__json_ll(json_object_get(r->attrs, "from_port"), &from);
-		(void)dm__json_ll(json_object_get(r->attrs, "to_port"), &to);
+		(void)dm__json_ll(dm_resource_attr(r, "from_port"), &from);
+		(void)dm__json_ll(dm_resource_attr(r, "to_port"), &to);
 	}
 	n = snprintf(buf, cap, "%s|%s|%s|%lld|%lld|%s|%s", g, t, proto, from, to, src ? src : "",
-		     (json_is_true(json_object_get(r->attrs, "self"))) ? "self" : "");
+		     (json_is_true(dm_resource_attr(r, "self"))) ? "self" : "");
 	if (put_key(buf, cap, n) < 0)
 		return DM_ETOOBIG;
 	o = (size_t)n;
 	for (i = 0; i < N(lists); i++) {
-		const json_t *a = json_object_get(r->attrs, lists[i]);
+		const json_t *a = dm_resource_attr(r, lists[i]);
 		for (j = 0; j < json_array_size(a); j++) {
 			const char *v = dm__json_str(json_array_get(a, j));
 			if (!v)
@@ -160,13 +160,13 @@ static int truthy(const json_t *v)
 
 static int cc_vpc(const dm_resource *r)
 {
-	return truthy(json_object_get(r->attrs, "is_default")) ||
-	       truthy(json_object_get(r->attrs, "default"));
+	return truthy(dm_resource_attr(r, "is_default")) ||
+	       truthy(dm_resource_attr(r, "default"));
 }
 
 static int cc_subnet(const dm_resource *r)
 {
-	return truthy(json_object_get(r->attrs, "default_for_az"));
+	return truthy(dm_resource_attr(r, "default_for_az"));
 }
 
 static int cc_sg(const dm_resource *r)
@@ -177,8 +177,8 @@ static int cc_sg(const dm_resource *r)
 
 static int cc_nacl(const dm_resource *r)
 {
-	return truthy(json_object_get(r->attrs, "is_default")) ||
-	       truthy(json_object_get(r->attrs, "default"));
+	return truthy(dm_resource_attr(r, "is_default")) ||
+	       truthy(dm_resource_attr(r, "default"));
 }
 
 static int cc_always(const dm_resource *r)

@@ -2,7 +2,53 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include "internal.h"
+
+#define HUGE_SZ ((size_t)2 << 20)
+
+void *dm__big_alloc(size_t size)
+{
+	char *m, *start;
+	size_t head, tail;
+
+	if (size < HUGE_SZ || size > SIZE_MAX - HUGE_SZ)
+		return dm__calloc(1, size);
+#if defined(MADV_HUGEPAGE) && !defined(DM_ARENA_DEBUG)
+	m = mmap(NULL, size + HUGE_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	start = (char *)(((uintptr_t)m + HUGE_SZ - 1) & ~(uintptr_t)(HUGE_SZ - 1));
+	head = (size_t)(start - m);
+	tail = HUGE_SZ - head;
+	if (head)
+		munmap(m, head);
+	if (tail)
+		munmap(start + size, tail);
+	(void)madvise(start, size, MADV_HUGEPAGE); /* advice only: plain pages if refused */
+	return start;
+#else
+	(void)m;
+	(void)start;
+	(void)head;
+	(void)tail;
+	return dm__calloc(1, size);
+#endif
+}
+
+void dm__big_free(void *p, size_t size)
+{
+	if (!p)
+		return;
+#if defined(MADV_HUGEPAGE) && !defined(DM_ARENA_DEBUG)
+	if (size >= HUGE_SZ && size <= SIZE_MAX - HUGE_SZ) {
+		munmap(p, size);
+		return;
+	}
+#endif
+	(void)size;
+	free(p);
+}
 
 void *dm__calloc(size_t n, size_t size)
 {

@@ -9,6 +9,7 @@
 #include "internal.h"
 
 #define ARENA_CHUNK (64u * 1024u)
+#define ARENA_CHUNK_MAX ((size_t)4 << 20) /* chunk sizes (header included) double up to this */
 
 struct chunk {
 	struct chunk *next;
@@ -19,6 +20,7 @@ struct chunk {
 
 struct dm_arena {
 	struct chunk *head;
+	size_t next_cap;   /* size of the next regular chunk, header included (0: ARENA_CHUNK) */
 };
 
 #define CHUNK_HDR ((sizeof(struct chunk) + 15u) & ~(size_t)15u)
@@ -37,7 +39,7 @@ void dm__arena_free(dm_arena *a)
 		return;
 	for (c = a->head; c; c = n) {
 		n = c->next;
-		free(c);
+		dm__big_free(c, CHUNK_HDR + c->cap);
 	}
 	free(a);
 }
@@ -47,6 +49,7 @@ void *dm__arena_alloc(dm_arena *a, size_t size)
 	struct chunk *c;
 	size_t need = (size + 7u) & ~(size_t)7u;
 	size_t cap;
+	int one_off = 0;
 
 	if (size == 0)
 		need = 8;
@@ -54,6 +57,7 @@ void *dm__arena_alloc(dm_arena *a, size_t size)
 		return NULL;
 #ifdef DM_ARENA_DEBUG
 	cap = need;
+	one_off = 1;
 #else
 	c = a->head;
 	if (c && c->cap - c->used >= need) {
@@ -61,16 +65,27 @@ void *dm__arena_alloc(dm_arena *a, size_t size)
 		c->used += need;
 		return p; /* chunks are zeroed at creation */
 	}
-	cap = need > ARENA_CHUNK / 4 ? need : ARENA_CHUNK;
+	/*
+	 * Chunks double up to ARENA_CHUNK_MAX: a big arena then takes fresh
+	 * zeroed pages from the kernel (calloc needs no memset for them) in
+	 * few steps, a small one stays small.
+	 */
+	cap = (a->next_cap ? a->next_cap : ARENA_CHUNK) - CHUNK_HDR;
+	if (need > cap / 4) {
+		cap = need;
+		one_off = 1;
+	} else if (a->next_cap < ARENA_CHUNK_MAX) {
+		a->next_cap = a->next_cap ? a->next_cap * 2 : ARENA_CHUNK * 2;
+	}
 #endif
 	if (cap > SIZE_MAX - CHUNK_HDR)
 		return NULL;
-	c = calloc(1, CHUNK_HDR + cap);
+	c = dm__big_alloc(CHUNK_HDR + cap);
 	if (!c)
 		return NULL;
 	c->cap = cap;
 	c->used = need;
-	if (a->head && cap != ARENA_CHUNK) {
+	if (a->head && one_off) {
 		/* big one-off allocation: keep the current chunk at the head */
 		c->next = a->head->next;
 		a->head->next = c;

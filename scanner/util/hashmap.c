@@ -39,6 +39,29 @@ uint64_t dm__hash_str(const char *s)
 	return dm__hash_bytes(s, strlen(s), 0);
 }
 
+/*
+ * The map's own hash: 8 bytes a step (keys such as atom keys are 40-80
+ * bytes), never stored, so it may change; dm__hash_bytes is the stable one.
+ */
+static uint64_t map_hash(const char *s)
+{
+	size_t len = strlen(s), i;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ (uint64_t)len, w;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, s + i, len - i);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 32;
+	return h;
+}
+
 int dm__strmap_new(dm_strmap **out, size_t expected)
 {
 	dm_strmap *m;
@@ -50,7 +73,7 @@ int dm__strmap_new(dm_strmap **out, size_t expected)
 	m = dm__calloc(1, sizeof(*m));
 	if (!m)
 		return DM_ENOMEM;
-	m->slots = dm__calloc(cap, sizeof(struct slot));
+	m->slots = dm__big_alloc(cap * sizeof(struct slot));
 	if (!m->slots) {
 		free(m);
 		return DM_ENOMEM;
@@ -64,7 +87,7 @@ void dm__strmap_free(dm_strmap *m)
 {
 	if (!m)
 		return;
-	free(m->slots);
+	dm__big_free(m->slots, m->cap * sizeof(struct slot));
 	free(m);
 }
 
@@ -83,7 +106,8 @@ static struct slot *find_slot(struct slot *slots, size_t cap, const char *key, u
 static int rehash(dm_strmap *m)
 {
 	size_t ncap = m->cap * 2, i;
-	struct slot *ns = dm__calloc(ncap, sizeof(struct slot));
+	struct slot *ns = ncap <= SIZE_MAX / sizeof(struct slot) ?
+			  dm__big_alloc(ncap * sizeof(struct slot)) : NULL;
 
 	if (!ns)
 		return DM_ENOMEM;
@@ -92,7 +116,7 @@ static int rehash(dm_strmap *m)
 		if (s->key)
 			*find_slot(ns, ncap, s->key, s->hash) = *s;
 	}
-	free(m->slots);
+	dm__big_free(m->slots, m->cap * sizeof(struct slot));
 	m->slots = ns;
 	m->cap = ncap;
 	return 0;
@@ -100,7 +124,7 @@ static int rehash(dm_strmap *m)
 
 int dm__strmap_put(dm_strmap *m, const char *key, void *value)
 {
-	uint64_t h = dm__hash_str(key);
+	uint64_t h = map_hash(key);
 	struct slot *s;
 
 	if ((m->count + 1) * 4 > m->cap * 3) {
@@ -124,7 +148,7 @@ void *dm__strmap_get(const dm_strmap *m, const char *key)
 
 	if (!m || !key)
 		return NULL;
-	s = find_slot(m->slots, m->cap, key, dm__hash_str(key));
+	s = find_slot(m->slots, m->cap, key, map_hash(key));
 	return s->key ? s->value : NULL;
 }
 

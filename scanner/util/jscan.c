@@ -14,25 +14,31 @@ struct scan {
 	int oom;
 };
 
-/* Open a container on the tape; returns its index or -1. */
+/* Open a container on the tape; returns its index or -1. Big tapes take huge pages. */
 static long tape_open(struct scan *s)
 {
 	dm_jdoc *d = s->doc;
 
 	if (d->ntape >= d->captape) {
 		size_t ncap = d->captape ? d->captape * 2 : 1024;
-		uint32_t *e = dm__reallocarray(d->tend, ncap, sizeof(uint32_t));
-		uint32_t *a;
-		if (!e) {
+		uint32_t *e = NULL, *a = NULL;
+		if (ncap <= SIZE_MAX / sizeof(uint32_t)) {
+			e = dm__big_alloc(ncap * sizeof(uint32_t));
+			a = dm__big_alloc(ncap * sizeof(uint32_t));
+		}
+		if (!e || !a) {
+			dm__big_free(e, ncap * sizeof(uint32_t));
+			dm__big_free(a, ncap * sizeof(uint32_t));
 			s->oom = 1;
 			return -1;
 		}
+		if (d->ntape) {
+			memcpy(e, d->tend, d->ntape * sizeof(uint32_t));
+			memcpy(a, d->tafter, d->ntape * sizeof(uint32_t));
+		}
+		dm__big_free(d->tend, d->captape * sizeof(uint32_t));
+		dm__big_free(d->tafter, d->captape * sizeof(uint32_t));
 		d->tend = e;
-		a = dm__reallocarray(d->tafter, ncap, sizeof(uint32_t));
-		if (!a) {
-			s->oom = 1;
-			return -1;
-		}
 		d->tafter = a;
 		d->captape = ncap;
 	}
@@ -313,8 +319,8 @@ void dm__jdoc_free(dm_jdoc *doc)
 {
 	if (!doc)
 		return;
-	free(doc->tend);
-	free(doc->tafter);
+	dm__big_free(doc->tend, doc->captape * sizeof(uint32_t));
+	dm__big_free(doc->tafter, doc->captape * sizeof(uint32_t));
 	doc->tend = doc->tafter = NULL;
 	doc->ntape = doc->captape = 0;
 }
@@ -510,6 +516,40 @@ int dm__jspan_get(dm_jspan obj, const char *key, dm_jspan *value)
 		}
 	}
 	return found;
+}
+
+size_t dm__jspan_get_many(dm_jspan obj, const char *const *keys, size_t n, dm_jspan *out,
+			  unsigned char *found)
+{
+	size_t lens[64], i, nfound = 0;
+	dm_jiter it;
+	dm_jspan k, v;
+
+	memset(found, 0, n);
+	if (n > sizeof(lens) / sizeof(lens[0])) {
+		for (i = 0; i < n; i++) {
+			found[i] = (unsigned char)dm__jspan_get(obj, keys[i], &out[i]);
+			nfound += found[i];
+		}
+		return nfound;
+	}
+	if (dm__jspan_type(obj) != DM_J_OBJECT)
+		return 0;
+	for (i = 0; i < n; i++)
+		lens[i] = strlen(keys[i]);
+	dm__jiter_init(&it, obj);
+	while (dm__jiter_member(&it, &k, &v)) {
+		size_t kl = k.len - 2;
+		for (i = 0; i < n; i++) {
+			if (lens[i] == kl && memcmp(k.p + 1, keys[i], kl) == 0) {
+				nfound += !found[i];
+				found[i] = 1;
+				out[i] = v;
+				break;
+			}
+		}
+	}
+	return nfound;
 }
 
 static void put_utf8(char **o, uint32_t cp)

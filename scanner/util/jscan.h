@@ -71,6 +71,13 @@ int dm__jspan_text_equal(dm_jspan a, dm_jspan b);
 int dm__jspan_streq(dm_jspan str, const char *s);
 /** Find member `key` of an object span. 1 found, 0 not. */
 int dm__jspan_get(dm_jspan obj, const char *key, dm_jspan *value);
+/**
+ * Find several members of an object in one pass: for each keys[i] found,
+ * found[i] = 1 and out[i] its value (the last duplicate wins, as in
+ * dm__jspan_get); else found[i] = 0. Returns how many were found.
+ */
+size_t dm__jspan_get_many(dm_jspan obj, const char *const *keys, size_t n, dm_jspan *out,
+			  unsigned char *found);
 /** Decode a string span into a malloc'd UTF-8 string (NULL on failure / not a string). */
 char *dm__jspan_strdup(dm_jspan str);
 /** Build a jansson value for a (validated) span; NULL on allocation failure. New reference. */

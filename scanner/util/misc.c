@@ -5,9 +5,80 @@
 #include <errno.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <openssl/evp.h>
 #include "internal.h"
+
+/* Files this big are mapped instead of copied. */
+#define BLOB_MAP_MIN ((size_t)1 << 20)
+
+void dm__blob_from_heap(dm_blob *b, char *data, size_t len)
+{
+	b->data = data;
+	b->len = len;
+	b->maplen = 0;
+}
+
+void dm__blob_free(dm_blob *b)
+{
+	if (!b || !b->data)
+		return;
+	if (b->maplen)
+		munmap(b->data, b->maplen);
+	else
+		free(b->data);
+	b->data = NULL;
+	b->len = b->maplen = 0;
+}
+
+/*
+ * Map a regular file read-only. Only when its size is not a multiple of the
+ * page size: the mapping's tail is then zero-filled, so data[len] is a NUL
+ * like a read buffer's. 1 mapped, 0 not possible (caller reads), <0 error.
+ */
+static int blob_map(const char *path, size_t max, dm_blob *out)
+{
+	struct stat st;
+	long page = sysconf(_SC_PAGESIZE);
+	void *m;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (unsigned long long)st.st_size > (unsigned long long)max ||
+	    (size_t)st.st_size < BLOB_MAP_MIN || page <= 0 || st.st_size % page == 0) {
+		close(fd);
+		return 0;
+	}
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return 0;
+	out->data = m;
+	out->len = (size_t)st.st_size;
+	out->maplen = (size_t)st.st_size;
+	return 1;
+}
+
+int dm__blob_read_file(dm_ctx *ctx, const char *path, size_t max, dm_blob *out)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (blob_map(path, max, out) == 1)
+		return 0;
+	rc = dm__read_file(ctx, path, max, &data, &len);
+	if (rc < 0)
+		return rc;
+	dm__blob_from_heap(out, data, len);
+	return 0;
+}
 
 int dm__read_stream(dm_ctx *ctx, FILE *f, const char *what, size_t max, char **out, size_t *out_len)
 {
