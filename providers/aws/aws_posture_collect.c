@@ -14,6 +14,7 @@
 #define API_LT "ec2:DescribeLaunchTemplateVersions"
 #define API_PL "ec2:DescribeManagedPrefixLists"
 #define API_PLE "ec2:GetManagedPrefixListEntries"
+#define API_TGW "ec2:DescribeTransitGateways"
 #define API_GEN "iam:GenerateCredentialReport"
 #define API_CR "iam:GetCredentialReport"
 #define API_CV "eks:DescribeClusterVersions"
@@ -25,6 +26,7 @@ static const char *const t_eni[] = { "aws_network_interface" };
 static const char *const t_inst[] = { "aws_instance" };
 static const char *const t_lt[] = { "aws_launch_template" };
 static const char *const t_pl[] = { "aws_ec2_managed_prefix_list" };
+static const char *const t_tgw[] = { "aws_ec2_transit_gateway" };
 static const char *const t_cr[] = { "aws_iam_credential_report" };
 static const char *const t_cv[] = { "aws_eks_cluster_versions" };
 
@@ -218,6 +220,48 @@ int aws_posture_map_prefix_lists(aws_reslist *out, xmlDocPtr doc, const aws_map_
 		rc |= aws__jset(o, "entry", json_array());
 		rc |= aws__j_tags(o, tags_of(it));
 		if (rc != 0 || aws_reslist_add(out, "aws_ec2_managed_prefix_list", id, o, 0) < 0) {
+			if (rc)
+				json_decref(o);
+			free(id);
+			return DM_ENOMEM;
+		}
+		free(id);
+	}
+	return 0;
+}
+
+int aws_posture_map_transit_gateways(aws_reslist *out, xmlDocPtr doc, const aws_map_ctx *mc)
+{
+	xmlNodePtr set = aws__x_path(xmlDocGetRootElement(doc), "transitGatewaySet");
+
+	(void)mc;
+	AWS_X_EACH(it, set) {
+		char *id = aws_xml_child_text(it, "transitGatewayId"), *state = aws_xml_child_text(it, "state");
+		xmlNodePtr opt = aws_xml_child(it, "options");
+		json_t *o;
+		int rc = 0;
+
+		if (state && (strcmp(state, "deleted") == 0 || strcmp(state, "deleting") == 0)) {
+			free(id);
+			free(state);
+			continue;
+		}
+		free(state);
+		o = json_object();
+		if (!id || !o) {
+			free(id);
+			json_decref(o);
+			return DM_ENOMEM;
+		}
+		rc |= aws__j_str(o, "description", it, "description", "");
+		rc |= aws__j_str(o, "owner_id", it, "ownerId", "");
+		rc |= aws__j_str(o, "arn", it, "transitGatewayArn", "");
+		/* Terraform's aws_ec2_transit_gateway: "enable" / "disable" */
+		rc |= aws__j_str(o, "auto_accept_shared_attachments", opt, "autoAcceptSharedAttachments", "disable");
+		rc |= aws__j_str(o, "default_route_table_association", opt, "defaultRouteTableAssociation", "");
+		rc |= aws__j_str(o, "default_route_table_propagation", opt, "defaultRouteTablePropagation", "");
+		rc |= aws__j_tags(o, tags_of(it));
+		if (rc != 0 || aws_reslist_add(out, "aws_ec2_transit_gateway", id, rc ? NULL : o, 0) < 0) {
 			if (rc)
 				json_decref(o);
 			free(id);
@@ -512,6 +556,8 @@ static void ec2_response(aws_job *j, const char *api, pc_ud *u, const aws_respon
 		rc = aws_posture_map_launch_templates(&j->res, doc, &j->mc);
 	else if (strcmp(api, API_PL) == 0)
 		rc = aws_posture_map_prefix_lists(&j->res, doc, &j->mc);
+	else if (strcmp(api, API_TGW) == 0)
+		rc = aws_posture_map_transit_gateways(&j->res, doc, &j->mc);
 	else if (strcmp(api, API_PLE) == 0) {
 		aws_res *pl = aws_reslist_find(&j->res, "aws_ec2_managed_prefix_list", u->pl_id);
 		rc = pl ? aws_posture_map_prefix_list_entries(pl, doc) : 0;
@@ -613,6 +659,7 @@ int aws_scan_posture(aws_scan *s, const char *account, const char *region, const
 		const char *const *types;
 	} lists[] = {
 		{ API_ENI, t_eni }, { API_INST, t_inst }, { API_LT, t_lt }, { API_PL, t_pl },
+		{ API_TGW, t_tgw },
 	};
 	aws_job *j;
 

@@ -36,6 +36,8 @@ int aws_posture_map_launch_templates(aws_reslist *out, xmlDocPtr doc, const aws_
 int aws_posture_map_prefix_lists(aws_reslist *out, xmlDocPtr doc, const aws_map_ctx *mc);
 /** GetManagedPrefixListEntries page: append entry blocks to the list's `entry`. */
 int aws_posture_map_prefix_list_entries(aws_res *pl, xmlDocPtr doc);
+/* DescribeTransitGateways -> aws_ec2_transit_gateway (SEG-14b: options.autoAcceptSharedAttachments) */
+int aws_posture_map_transit_gateways(aws_reslist *out, xmlDocPtr doc, const aws_map_ctx *mc);
 /** GetCredentialReport: base64 CSV -> one aws_iam_credential_report. */
 int aws_posture_map_credential_report(aws_reslist *out, xmlDocPtr doc, const aws_map_ctx *mc);
 /** DescribeClusterVersions page: appended to the region's aws_eks_cluster_versions. */

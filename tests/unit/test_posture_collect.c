@@ -105,6 +105,18 @@ static const char *prefix_lists =
 	"<item><prefixListId>pl-s3</prefixListId><addressFamily>IPv4</addressFamily>"
 	"<prefixListName>com.amazonaws.us-east-1.s3</prefixListName><ownerId>AWS</ownerId></item>"
 	"</prefixListSet></DescribeManagedPrefixListsResponse>";
+/* DescribeTransitGateways (real response shape); the deleted one is not reported */
+static const char *transit_gateways =
+	"<DescribeTransitGatewaysResponse " EC2NS "><transitGatewaySet>"
+	"<item><transitGatewayId>tgw-auto</transitGatewayId><state>available</state><ownerId>111111111111</ownerId>"
+	"<transitGatewayArn>arn:aws:ec2:us-east-1:111111111111:transit-gateway/tgw-auto</transitGatewayArn>"
+	"<options><amazonSideAsn>64512</amazonSideAsn><autoAcceptSharedAttachments>enable</autoAcceptSharedAttachments>"
+	"<defaultRouteTableAssociation>enable</defaultRouteTableAssociation>"
+	"<defaultRouteTablePropagation>enable</defaultRouteTablePropagation></options>"
+	"<tagSet><item><key>Name</key><value>hub</value></item></tagSet></item>"
+	"<item><transitGatewayId>tgw-gone</transitGatewayId><state>deleted</state><ownerId>111111111111</ownerId>"
+	"<options><autoAcceptSharedAttachments>enable</autoAcceptSharedAttachments></options></item>"
+	"</transitGatewaySet></DescribeTransitGatewaysResponse>";
 static const char *pl_entries =
 	"<GetManagedPrefixListEntriesResponse " EC2NS "><entrySet>"
 	"<item><cidr>192.0.2.0/24</cidr><description>partner a</description></item>"
@@ -172,6 +184,10 @@ static void answer(fake *f, fake_req *r)
 		resp.body = (char *)templates;
 	} else if (strcmp(r->api, "ec2:DescribeManagedPrefixLists") == 0)
 		resp.body = (char *)prefix_lists;
+	else if (strcmp(r->api, "ec2:DescribeTransitGateways") == 0) {
+		assert_non_null(strstr(r->body, "Action=DescribeTransitGateways&"));
+		resp.body = (char *)transit_gateways;
+	}
 	else if (strcmp(r->api, "ec2:GetManagedPrefixListEntries") == 0) {
 		assert_non_null(strstr(r->body, "PrefixListId=pl-cust")); /* AWS-managed lists are skipped */
 		resp.body = (char *)pl_entries;
@@ -270,6 +286,10 @@ static void test_posture_collect__maps_every_api_into_terraform_shapes(void **st
 	assert_int_equal(json_array_size(a), 2);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 1), "cidr")), "0.0.0.0/0");
 	assert_non_null(dm_inventory_find(inv, "aws", "aws_ec2_managed_prefix_list", "pl-s3"));
+	r = dm_inventory_find(inv, "aws", "aws_ec2_transit_gateway", "tgw-auto");
+	assert_non_null(r);
+	assert_string_equal(json_string_value(json_object_get(r->attrs, "auto_accept_shared_attachments")), "enable");
+	assert_null(dm_inventory_find(inv, "aws", "aws_ec2_transit_gateway", "tgw-gone"));
 	r = dm_inventory_find(inv, "aws", "aws_eks_cluster_versions", "us-east-1");
 	assert_non_null(r);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(r->attrs, "cluster_versions"), 0), "version_status")),
