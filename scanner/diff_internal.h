@@ -73,6 +73,7 @@ typedef struct dm_pair {
 	size_t nchanges, capchanges;
 	int standalone;        /* a sub-resource resolved by coverage */
 	int atoms_total, atoms_found;
+	int atoms_in_sync;     /* diff_atoms.c: sub-resource lists equal to the live twin's */
 } dm_pair;
 
 /** One live resource. */
@@ -85,6 +86,7 @@ typedef struct dm_lent {
 	void *group;           /* diff.c: the state group matched to it */
 	size_t slot;           /* diff.c: live map index (SIZE_MAX: not indexed) */
 	int by_default_obj;    /* matched by an aws_default_* state resource */
+	int atoms_in_sync;     /* diff_atoms.c: parent and its state pair need no explode */
 } dm_lent;
 
 typedef struct dm_diffrun {

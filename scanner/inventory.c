@@ -821,17 +821,17 @@ static void line_col(const char *buf, size_t off, int *line, int *col)
 	}
 }
 
-static const char *span_str(dm_inventory *inv, dm_jspan obj, const char *key)
+/* A string value copied into the inventory's arena; NULL when absent or not a string. */
+static const char *span_str(dm_inventory *inv, const dm_jspan *v, int found)
 {
-	dm_jspan v;
 	char *tmp;
 	const char *r;
 
-	if (!dm__jspan_get(obj, key, &v) || dm__jspan_type(v) != DM_J_STRING)
+	if (!found || dm__jspan_type(*v) != DM_J_STRING)
 		return NULL;
-	if (!memchr(v.p, '\\', v.len))
-		return dm__arena_strndup(inv->arena, v.p + 1, v.len - 2);
-	tmp = dm__jspan_strdup(v);
+	if (!memchr(v->p, '\\', v->len))
+		return dm__arena_strndup(inv->arena, v->p + 1, v->len - 2);
+	tmp = dm__jspan_strdup(*v);
 	r = dm__arena_strdup(inv->arena, tmp);
 	free(tmp);
 	return r;
@@ -842,8 +842,19 @@ static const char *span_str(dm_inventory *inv, dm_jspan obj, const char *key)
  * (validated) until used. Scopes and sources are small and go through the
  * jansson path.
  */
+enum {
+	F_PROVIDER, F_TYPE, F_ID, F_ACCOUNT, F_REGION, F_ADDRESS, F_SOURCE_URI, F_COMMIT, F_NAME,
+	F_MODULE, F_FLAGS, F_SENSITIVE, F_ATTRS, NFIELDS
+};
+
 int dm_inventory_load_json(dm_inventory **out, dm_ctx *ctx, const char *path)
 {
+	static const char *const fields[NFIELDS] = {
+		"provider", "type", "id", "account", "region", "address", "source_uri", "commit",
+		"name", "module", "flags", "sensitive_attributes", "attributes"
+	};
+	dm_jspan fv_all[NFIELDS];
+	unsigned char found[NFIELDS];
 	dm_inventory *inv = NULL, *head = NULL;
 	dm_jdoc *doc = NULL;
 	dm_blob blob;
@@ -918,19 +929,24 @@ int dm_inventory_load_json(dm_inventory **out, dm_ctx *ctx, const char *path)
 		memset(&r, 0, sizeof(r));
 		if (dm__jspan_type(v) != DM_J_OBJECT)
 			goto bad_res;
-		r.provider = span_str(inv, v, "provider");
-		r.type = span_str(inv, v, "type");
-		r.id = span_str(inv, v, "id");
+		/* one pass over the member list */
+		dm__jspan_get_many(v, fields, NFIELDS, fv_all, found);
+		r.provider = span_str(inv, &fv_all[F_PROVIDER], found[F_PROVIDER]);
+		r.type = span_str(inv, &fv_all[F_TYPE], found[F_TYPE]);
+		r.id = span_str(inv, &fv_all[F_ID], found[F_ID]);
 		if (!r.provider || !r.type || !r.id)
 			goto bad_res;
-		r.account = span_str(inv, v, "account");
-		r.region = span_str(inv, v, "region");
-		r.address = span_str(inv, v, "address");
-		r.source_uri = span_str(inv, v, "source_uri");
-		r.commit = span_str(inv, v, "commit");
-		r.name = span_str(inv, v, "name");
-		r.module = span_str(inv, v, "module");
-		if (dm__jspan_get(v, "flags", &flags) && dm__jspan_type(flags) == DM_J_ARRAY) {
+		r.account = span_str(inv, &fv_all[F_ACCOUNT], found[F_ACCOUNT]);
+		r.region = span_str(inv, &fv_all[F_REGION], found[F_REGION]);
+		r.address = span_str(inv, &fv_all[F_ADDRESS], found[F_ADDRESS]);
+		r.source_uri = span_str(inv, &fv_all[F_SOURCE_URI], found[F_SOURCE_URI]);
+		r.commit = span_str(inv, &fv_all[F_COMMIT], found[F_COMMIT]);
+		r.name = span_str(inv, &fv_all[F_NAME], found[F_NAME]);
+		r.module = span_str(inv, &fv_all[F_MODULE], found[F_MODULE]);
+		flags = fv_all[F_FLAGS];
+		sens = fv_all[F_SENSITIVE];
+		attrs = fv_all[F_ATTRS];
+		if (found[F_FLAGS] && dm__jspan_type(flags) == DM_J_ARRAY) {
 			dm__jiter_init(&fit, flags);
 			while (dm__jiter_element(&fit, &fv)) {
 				size_t k;
@@ -940,9 +956,9 @@ int dm_inventory_load_json(dm_inventory **out, dm_ctx *ctx, const char *path)
 				}
 			}
 		}
-		if (dm__jspan_get(v, "sensitive_attributes", &sens) && dm__jspan_type(sens) == DM_J_ARRAY)
+		if (found[F_SENSITIVE] && dm__jspan_type(sens) == DM_J_ARRAY)
 			r.sensitive = dm__jspan_to_json(sens);
-		if (dm__jspan_get(v, "attributes", &attrs)) {
+		if (found[F_ATTRS]) {
 			if (dm__jspan_type(attrs) != DM_J_OBJECT)
 				goto bad_res;
 			rc = dm__inventory_add_lazy(inv, &r, attrs, NULL);

@@ -106,11 +106,33 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
 	return n;
 }
 
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/* Do the 8 bytes of w hold a quote, a backslash, a control character or a non-ASCII byte? */
+static int special8(uint64_t w)
+{
+	uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
+
+	return (((q - ONES) & ~q) | ((b - ONES) & ~b) | ((w - ONES * 0x20) & ~w) | w) & HIGHS ? 1 : 0;
+}
+
 static int scan_string(struct scan *s)
 {
 	s->p++; /* opening quote */
 	while (s->p < s->end) {
-		unsigned char c = (unsigned char)*s->p;
+		unsigned char c;
+		uint64_t w;
+		/* plain ASCII runs, 8 bytes a step */
+		while (s->end - s->p >= 8) {
+			memcpy(&w, s->p, 8);
+			if (special8(w))
+				break;
+			s->p += 8;
+		}
+		if (s->p >= s->end)
+			break;
+		c = (unsigned char)*s->p;
 		if (c == '"') {
 			s->p++;
 			return 0;

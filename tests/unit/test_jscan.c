@@ -25,6 +25,7 @@ static void test_jscan__agrees_with_jansson_on_tricky_values(void **state)
 		"  [ 1 , [ [ ] , { } ] , \"\\u0041\" ]  ",
 		"{\"k\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"}",
 		"[9223372036854775807, -9223372036854775808, 1e400]",
+		"[\"a long ASCII run, then caf\xc3\xa9 and an escape \\\" and \\u00e9 at the end\"]",
 	};
 	size_t i;
 	(void)state;
@@ -59,6 +60,11 @@ static void test_jscan__rejects_malformed_json_with_offsets(void **state)
 		{"01", 1, "trailing"},
 		{"[tru]", 1, "invalid value"},
 		{"<html>", 0, "invalid value"},
+		/* inside long ASCII runs (the scanner skips those 8 bytes at a time) */
+		{"\"abcdefghijklm\x01nopqrstuvwxyz\"", 14, "control character"},
+		{"\"abcdefghijklmnop\xc3(qrstuvwxyz\"", 17, "UTF-8"},
+		{"\"abcdefghijklmnopq\\x\"", 18, "invalid escape"},
+		{"\"abcdefghijklmnopqrstuvw", 24, "unterminated"},
 	};
 	size_t i;
 	(void)state;
