@@ -468,6 +468,7 @@ int dm_collect_live(dm_inventory **out, dm_ctx *ctx, const dm_collect_options *o
 	req.state_has_attr = host_state_has_attr;
 	req.option = host_option;
 	req.host = &h;
+	req.state = have_index ? state : NULL;
 
 	memset(&emit, 0, sizeof(emit));
 	emit.resource = host_emit_resource;

@@ -1003,6 +1003,134 @@ static int ec2_submit_page(aws_job *j, const char *token)
 	return rc;
 }
 
+/* ---- per-VPC attributes (DescribeVpcAttribute) ------------------------------- */
+
+static int json_nonnull(const dm_resource *r, const char *name)
+{
+	json_t *v = dm_resource_attr(r, name);
+
+	return v && !json_is_null(v);
+}
+
+void aws_state_vpcs_free(dm_strmap *m)
+{
+	size_t it = 0;
+	const char *k;
+	void *v;
+
+	while (m && dm__strmap_next(m, &it, &k, &v))
+		free(v);
+	dm__strmap_free(m);
+}
+
+/* "arn:PARTITION:ec2:REGION:ACCOUNT:vpc/ID": region and account, or NULL */
+static void arn_region_account(const char *arn, char *region, size_t rcap, char *account,
+			       size_t acap)
+{
+	const char *f[6];
+	size_t n = 0;
+
+	region[0] = account[0] = '\0';
+	if (!arn || strncmp(arn, "arn:", 4) != 0)
+		return;
+	f[n++] = arn;
+	for (const char *p = arn; *p && n < 6; p++) {
+		if (*p == ':')
+			f[n++] = p + 1;
+	}
+	if (n < 6 || (size_t)(f[4] - f[3] - 1) >= rcap || (size_t)(f[5] - f[4] - 1) >= acap)
+		return;
+	memcpy(region, f[3], (size_t)(f[4] - f[3] - 1));
+	region[f[4] - f[3] - 1] = '\0';
+	memcpy(account, f[4], (size_t)(f[5] - f[4] - 1));
+	account[f[5] - f[4] - 1] = '\0';
+}
+
+int aws_state_vpcs_build(dm_strmap **out, const dm_inventory *state)
+{
+	dm_strmap *m = NULL;
+	size_t n = dm_inventory_count(state);
+
+	*out = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const dm_resource *r = dm_inventory_at(state, i);
+		char region[64], account[32];
+		const char *reg;
+		aws_state_vpc *e;
+		unsigned want = 0;
+		size_t il, rl, al;
+
+		if (!r || !r->type || !r->id || (r->flags & DM_RES_DATA) ||
+		    (strcmp(r->type, "aws_vpc") != 0 && strcmp(r->type, "aws_default_vpc") != 0))
+			continue;
+		if (json_nonnull(r, "enable_dns_support"))
+			want |= AWS_VPC_WANT_DNS_SUPPORT;
+		if (json_nonnull(r, "enable_dns_hostnames"))
+			want |= AWS_VPC_WANT_DNS_HOSTNAMES;
+		if (!want)
+			continue;
+		if (!m && dm__strmap_new(&m, 64) < 0)
+			return DM_ENOMEM;
+		arn_region_account(json_string_value(dm_resource_attr(r, "arn")), region, sizeof(region),
+				   account, sizeof(account));
+		reg = json_string_value(dm_resource_attr(r, "region"));
+		if (reg && *reg && strlen(reg) < sizeof(region))
+			memcpy(region, reg, strlen(reg) + 1);
+		e = dm__strmap_get(m, r->id);
+		if (e) { /* the same VPC twice (two states): ask for what either holds */
+			e->want |= want;
+			continue;
+		}
+		il = strlen(r->id);
+		rl = strlen(region);
+		al = strlen(account);
+		e = dm__calloc(1, sizeof(*e) + il + rl + al + 3);
+		if (!e) {
+			aws_state_vpcs_free(m);
+			return DM_ENOMEM;
+		}
+		e->want = want;
+		memcpy(e->id, r->id, il);
+		if (rl) {
+			memcpy(e->id + il + 1, region, rl);
+			e->region = e->id + il + 1;
+		}
+		if (al) {
+			memcpy(e->id + il + rl + 2, account, al);
+			e->account = e->id + il + rl + 2;
+		}
+		if (dm__strmap_put(m, e->id, e) < 0) {
+			free(e);
+			aws_state_vpcs_free(m);
+			return DM_ENOMEM;
+		}
+	}
+	*out = m;
+	return 0;
+}
+
+/* The attributes to ask for one VPC: what the state holds of it (every flagged one without
+ * a state index). */
+static unsigned vpc_wants(const aws_job *j, const char *vpc_id)
+{
+	const aws_state_vpc *e;
+
+	if (!j->scan->state_vpcs)
+		return (j->want_dns_support ? AWS_VPC_WANT_DNS_SUPPORT : 0) |
+		       (j->want_dns_hostnames ? AWS_VPC_WANT_DNS_HOSTNAMES : 0);
+	e = dm__strmap_get(j->scan->state_vpcs, vpc_id);
+	return e ? e->want : 0;
+}
+
+/* 1 when a state VPC is asked for with the list calls of this job: the state says the VPC is
+ * in the job's region (and account, when both are known). */
+static int vpc_early(const aws_job *j, const aws_state_vpc *e)
+{
+	if (!e->region || strcmp(e->region, j->region) != 0)
+		return 0;
+	return !e->account || !*j->req_account || strcmp(e->account, j->req_account) == 0;
+}
+
 struct vattr_ud {
 	aws_job *j;
 	char *vpc_id;
@@ -1010,12 +1138,16 @@ struct vattr_ud {
 	const char *tf_attr;  /* "enable_dns_support" */
 };
 
+/*
+ * The answers go to j->aux ("vpc_attr" entries: {tf_attr: bool} or {"__gone": true}) and are
+ * joined into the listed VPCs at aws__ec2_finish(): an answer may come before the listing.
+ */
 static void vattr_done(aws_client *cl, int rc, const aws_response *resp, void *ud)
 {
 	struct vattr_ud *u = ud;
 	aws_job *j = u->j;
 	xmlDocPtr doc = NULL;
-	aws_res *v;
+	json_t *o = NULL;
 	int val = 0;
 
 	(void)cl;
@@ -1024,11 +1156,13 @@ static void vattr_done(aws_client *cl, int rc, const aws_response *resp, void *u
 		goto done;
 	if (rc == 0 && resp && resp->status == 400 && resp->error_code &&
 	    strcmp(resp->error_code, "InvalidVpcID.NotFound") == 0) {
-		/* deleted since the list call: drop it, as the list would have */
-		for (size_t i = 0; i < j->res.n; i++) {
-			if (strcmp(j->res.v[i].id, u->vpc_id) == 0)
-				json_object_set_new(j->res.v[i].attrs, "__gone", json_true());
-		}
+		/* not there: deleted since the list call (drop it, as the list would have), or a
+		 * VPC of the state that no longer exists (the listing says it is missing) */
+		o = json_object();
+		if (!o || json_object_set_new(o, "__gone", json_true()) < 0 ||
+		    aws_reslist_add(&j->aux, "vpc_attr", u->vpc_id, o, 0) < 0)
+			aws__job_fail(j, "%s %s: out of memory", API_VPC_ATTR, j->region);
+		o = NULL;
 		goto done;
 	}
 	if (aws__job_check(j, API_VPC_ATTR, rc, resp) < 0 || aws__job_xml(j, API_VPC_ATTR, resp, &doc) < 0)
@@ -1038,10 +1172,13 @@ static void vattr_done(aws_client *cl, int rc, const aws_response *resp, void *u
 			      u->vpc_id);
 		goto done;
 	}
-	v = aws_reslist_find(&j->res, "aws_vpc", u->vpc_id);
-	if (v && json_object_set_new(v->attrs, u->tf_attr, json_boolean(val)) < 0)
+	o = json_object();
+	if (!o || json_object_set_new(o, u->tf_attr, json_boolean(val)) < 0 ||
+	    aws_reslist_add(&j->aux, "vpc_attr", u->vpc_id, o, 0) < 0)
 		aws__job_fail(j, "%s %s: out of memory", API_VPC_ATTR, j->region);
+	o = NULL;
 done:
+	json_decref(o);
 	if (doc)
 		xmlFreeDoc(doc);
 	free(u->vpc_id);
@@ -1076,11 +1213,52 @@ done:
 	return rc;
 }
 
-/* Drop VPCs that vanished between the list call and the attribute calls. */
-static void drop_gone(aws_reslist *l)
+static int submit_vattrs(aws_job *j, const char *vpc, unsigned want)
 {
+	if ((want & AWS_VPC_WANT_DNS_SUPPORT) &&
+	    submit_vattr(j, vpc, "enableDnsSupport", "enable_dns_support") < 0)
+		return DM_ERROR;
+	if ((want & AWS_VPC_WANT_DNS_HOSTNAMES) &&
+	    submit_vattr(j, vpc, "enableDnsHostnames", "enable_dns_hostnames") < 0)
+		return DM_ERROR;
+	return 0;
+}
+
+/* Join the attribute answers into the listed VPCs; drop the VPCs that vanished between the
+ * list and the attribute calls. */
+static void join_vattrs(aws_job *j)
+{
+	aws_reslist *l = &j->res;
+	dm_strmap *byid = NULL;
 	size_t w = 0;
 
+	if (j->aux.n == 0)
+		return;
+	if (dm__strmap_new(&byid, l->n + 1) < 0) {
+		aws__job_fail(j, "%s %s: out of memory", API_VPC_ATTR, j->region);
+		return;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		if (strcmp(l->v[i].type, "aws_vpc") == 0 && dm__strmap_put(byid, l->v[i].id, &l->v[i]) < 0) {
+			aws__job_fail(j, "%s %s: out of memory", API_VPC_ATTR, j->region);
+			goto done;
+		}
+	}
+	for (size_t i = 0; i < j->aux.n; i++) {
+		aws_res *v = dm__strmap_get(byid, j->aux.v[i].id);
+		const char *k;
+		json_t *val;
+
+		if (!v)
+			continue; /* a state VPC that is not there: the listing decides */
+		json_object_foreach(j->aux.v[i].attrs, k, val) {
+			if (strcmp(k, "id") != 0 &&
+			    json_object_set_new(v->attrs, k, json_incref(val)) < 0) {
+				aws__job_fail(j, "%s %s: out of memory", API_VPC_ATTR, j->region);
+				goto done;
+			}
+		}
+	}
 	for (size_t i = 0; i < l->n; i++) {
 		if (json_object_get(l->v[i].attrs, "__gone")) {
 			free(l->v[i].type);
@@ -1091,6 +1269,8 @@ static void drop_gone(aws_reslist *l)
 		l->v[w++] = l->v[i];
 	}
 	l->n = w;
+done:
+	dm__strmap_free(byid);
 }
 
 static void ec2_list_done(aws_client *cl, int rc, const aws_response *resp, void *ud)
@@ -1114,15 +1294,18 @@ static void ec2_list_done(aws_client *cl, int rc, const aws_response *resp, void
 		ec2_submit_page(j, token);
 		goto done;
 	}
-	/* last page: per-resource calls the list cannot replace, only when the state needs them */
+	/* last page: per-resource calls the list cannot replace, only for what the state holds
+	 * (those asked for with the list calls are not asked again) */
 	for (size_t i = 0; i < j->res.n && (j->want_dns_support || j->want_dns_hostnames); i++) {
+		const aws_state_vpc *e;
+		unsigned want;
+
 		if (strcmp(j->res.v[i].type, "aws_vpc") != 0)
 			continue;
-		if (j->want_dns_support &&
-		    submit_vattr(j, j->res.v[i].id, "enableDnsSupport", "enable_dns_support") < 0)
-			break;
-		if (j->want_dns_hostnames &&
-		    submit_vattr(j, j->res.v[i].id, "enableDnsHostnames", "enable_dns_hostnames") < 0)
+		want = vpc_wants(j, j->res.v[i].id);
+		e = j->scan->state_vpcs ? dm__strmap_get(j->scan->state_vpcs, j->res.v[i].id)
+					     : NULL;
+		if (want && !(e && vpc_early(j, e)) && submit_vattrs(j, j->res.v[i].id, want) < 0)
 			break;
 	}
 done:
@@ -1149,11 +1332,25 @@ int aws_scan_ec2(aws_scan *s, const char *account, const char *region, const aws
 		}
 		/* a failed submit marks the scope failed; the other scopes still run */
 		ec2_submit_page(j, NULL);
+		if (l->map == aws_ec2_map_vpcs && s->state_vpcs &&
+		    (j->want_dns_support || j->want_dns_hostnames)) {
+			/* the state's VPCs of this region: no need to wait for the listing */
+			size_t it = 0;
+			const char *k;
+			void *v;
+
+			while (!j->failed && dm__strmap_next(s->state_vpcs, &it, &k, &v)) {
+				const aws_state_vpc *e = v;
+
+				if (vpc_early(j, e) && submit_vattrs(j, e->id, vpc_wants(j, e->id)) < 0)
+					break;
+			}
+		}
 	}
 	return 0;
 }
 
 void aws__ec2_finish(aws_job *j)
 {
-	drop_gone(&j->res);
+	join_vattrs(j);
 }

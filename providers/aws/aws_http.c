@@ -73,6 +73,7 @@ struct aws_client {
 	uint64_t prng;
 	size_t max_body;
 	char ua[64];
+	int cancelled; /* aws_client_cancel(): no new attempts, no retries */
 };
 
 /* ---- time and randomness ------------------------------------------------ */
@@ -849,7 +850,7 @@ static void finish(aws_client *cl, struct req *r, CURLcode cc)
 		return;
 	}
 	if (cc != CURLE_OK) {
-		if (retryable_curl(cc) && r->attempts <= cl->o.max_retries) {
+		if (retryable_curl(cc) && r->attempts <= cl->o.max_retries && !cl->cancelled) {
 			long long d = backoff_ms(cl, r);
 
 			dm__log(cl->ctx, DM_LOG_DEBUG, "%s: %s; retry %u in %lld ms", r->api,
@@ -869,7 +870,7 @@ static void finish(aws_client *cl, struct req *r, CURLcode cc)
 			code = aws_error_code_clean(r->err_type);
 		retry = aws_error_is_throttle(code, status) || status >= 500 || status < 100 ||
 			retryable_code(code);
-		if (retry && r->attempts <= cl->o.max_retries) {
+		if (retry && r->attempts <= cl->o.max_retries && !cl->cancelled) {
 			long long d = backoff_ms(cl, r);
 
 			dm__log(cl->ctx, DM_LOG_DEBUG, "%s: HTTP %ld %s; retry %u in %lld ms", r->api,
@@ -920,6 +921,18 @@ static long long start_ready(aws_client *cl)
 	struct req *prev = NULL, *r = cl->head;
 	long long now = now_ms(), wait = -1;
 
+	if (cl->cancelled) {
+		/* nothing new starts; the callbacks still run (they own their user data) */
+		while (cl->head) {
+			r = cl->head;
+			cl->head = r->next;
+			if (!cl->head)
+				cl->tail = NULL;
+			r->next = NULL;
+			complete(cl, r, DM_EHTTP, 0, NULL, NULL);
+		}
+		return -1;
+	}
 	while (r && cl->inflight < cl->o.concurrency) {
 		struct req *next = r->next;
 		long long w = r->not_before_ms > now ? r->not_before_ms - now : 0;
@@ -989,6 +1002,12 @@ static int run_loop(aws_client *cl, const int *flag)
 		}
 	}
 	return 0;
+}
+
+void aws_client_cancel(aws_client *cl)
+{
+	if (cl)
+		cl->cancelled = 1;
 }
 
 int aws_client_run(aws_client *cl)

@@ -23,4 +23,12 @@ unsigned long aws_client_total_calls(const aws_client *cl);
 int aws_client_calls_next(const aws_client *cl, size_t *it, const char **account,
 			  const char **region, const char **api, unsigned *count);
 
+/**
+ * Stop the run early: queued requests complete at once with DM_EHTTP (their
+ * callbacks run), requests in flight finish but are not retried. For a run
+ * whose result is already known to be useless (the account could not be
+ * identified).
+ */
+void aws_client_cancel(aws_client *cl);
+
 #endif

@@ -1,11 +1,14 @@
 /*
- * IAM: all of it from GetAccountAuthorizationDetails (Filter Role +
- * LocalManagedPolicy, following Marker) plus ListRoles (the two role
+ * IAM: all of it from GetAccountAuthorizationDetails (Filter Role, User,
+ * Group + LocalManagedPolicy, following Marker) plus ListRoles (the two role
  * attributes GAAD's RoleDetail lacks: Description, MaxSessionDuration),
  * both list calls paged by Marker, mapped into aws_iam_role (with
- * every attachment and inline policy), aws_iam_policy and
- * aws_iam_instance_profile. IAM is global: scope region "global", requests
- * signed for us-east-1 (aws-cn: cn-north-1, GovCloud: us-gov-west-1).
+ * every attachment and inline policy), aws_iam_user and aws_iam_group (the
+ * same, plus the user's group memberships), aws_iam_policy and
+ * aws_iam_instance_profile. With posture on, ListInstanceProfiles adds the
+ * profiles GAAD cannot show (those without a role). IAM is global: scope
+ * region "global", requests signed for us-east-1 (aws-cn: cn-north-1,
+ * GovCloud: us-gov-west-1).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -84,11 +87,12 @@ static int map_profile(aws_reslist *out, xmlNodePtr ip)
 	return bad ? -1 : 0;
 }
 
-static json_t *role_inline(xmlNodePtr role)
+/* Inline policies of a role, user or group (RolePolicyList / UserPolicyList / GroupPolicyList). */
+static json_t *inline_policies(xmlNodePtr principal, const char *list)
 {
 	json_t *a = json_array();
 
-	AWS_X_EACH(p, aws_xml_child(role, "RolePolicyList")) {
+	AWS_X_EACH(p, aws_xml_child(principal, list)) {
 		json_t *o = json_object();
 
 		if (!a || !o || aws__j_str(o, "name", p, "PolicyName", "") < 0 ||
@@ -137,7 +141,7 @@ static int map_role(aws_reslist *out, xmlNodePtr r)
 				 "PermissionsBoundaryArn", "") < 0 ||
 		      aws__jset(o, "managed_policy_arns",
 				aws__x_strlist(r, "AttachedManagedPolicies", "PolicyArn")) < 0 ||
-		      aws__jset(o, "inline_policy", role_inline(r)) < 0 ||
+		      aws__jset(o, "inline_policy", inline_policies(r, "RolePolicyList")) < 0 ||
 		      aws__jset(o, "role_last_used", role_last_used(r)) < 0 ||
 		      aws__j_tags(o, aws__x_tags(r, "Tags", "Key", "Value")) < 0;
 	if (!bad) {
@@ -152,6 +156,74 @@ static int map_role(aws_reslist *out, xmlNodePtr r)
 	json_decref(o);
 	free(name);
 	free(path);
+	return bad ? -1 : 0;
+}
+
+/*
+ * UserDetail -> aws_iam_user. Besides Terraform's attributes the live user
+ * carries what IAM holds about it (like a role): managed_policy_arns,
+ * inline_policy and groups (its group names), resolved by coverage
+ * against aws_iam_user_policy[_attachment], aws_iam_policy_attachment and
+ * the membership resources (scanner/diff_atoms.c).
+ */
+static int map_user(aws_reslist *out, xmlNodePtr u)
+{
+	char *name = text(u, "UserName");
+	json_t *o = json_object();
+	int bad = !name || !o;
+
+	if (!bad && aws_reslist_find(out, "aws_iam_user", name)) {
+		json_decref(o);
+		free(name);
+		return 0;
+	}
+	if (!bad)
+		bad = aws__jset(o, "name", json_string(name)) < 0 ||
+		      aws__j_str(o, "path", u, "Path", "/") < 0 || aws__j_str(o, "arn", u, "Arn", "") < 0 ||
+		      aws__j_str(o, "unique_id", u, "UserId", "") < 0 ||
+		      aws__j_str(o, "create_date", u, "CreateDate", "") < 0 ||
+		      aws__j_str(o, "permissions_boundary", aws_xml_child(u, "PermissionsBoundary"),
+				 "PermissionsBoundaryArn", "") < 0 ||
+		      aws__jset(o, "managed_policy_arns",
+				aws__x_strlist(u, "AttachedManagedPolicies", "PolicyArn")) < 0 ||
+		      aws__jset(o, "inline_policy", inline_policies(u, "UserPolicyList")) < 0 ||
+		      aws__jset(o, "groups", aws__x_strlist(u, "GroupList", NULL)) < 0 ||
+		      aws__j_tags(o, aws__x_tags(u, "Tags", "Key", "Value")) < 0;
+	if (!bad) {
+		bad = aws_reslist_add(out, "aws_iam_user", name, o, 0) < 0;
+		o = NULL;
+	}
+	json_decref(o);
+	free(name);
+	return bad ? -1 : 0;
+}
+
+/* GroupDetail -> aws_iam_group (+ managed_policy_arns, inline_policy, as on roles). */
+static int map_group(aws_reslist *out, xmlNodePtr g)
+{
+	char *name = text(g, "GroupName");
+	json_t *o = json_object();
+	int bad = !name || !o;
+
+	if (!bad && aws_reslist_find(out, "aws_iam_group", name)) {
+		json_decref(o);
+		free(name);
+		return 0;
+	}
+	if (!bad)
+		bad = aws__jset(o, "name", json_string(name)) < 0 ||
+		      aws__j_str(o, "path", g, "Path", "/") < 0 || aws__j_str(o, "arn", g, "Arn", "") < 0 ||
+		      aws__j_str(o, "unique_id", g, "GroupId", "") < 0 ||
+		      aws__j_str(o, "create_date", g, "CreateDate", "") < 0 ||
+		      aws__jset(o, "managed_policy_arns",
+				aws__x_strlist(g, "AttachedManagedPolicies", "PolicyArn")) < 0 ||
+		      aws__jset(o, "inline_policy", inline_policies(g, "GroupPolicyList")) < 0;
+	if (!bad) {
+		bad = aws_reslist_add(out, "aws_iam_group", name, o, 0) < 0;
+		o = NULL;
+	}
+	json_decref(o);
+	free(name);
 	return bad ? -1 : 0;
 }
 
@@ -201,8 +273,30 @@ int aws_iam_map_details(aws_reslist *out, xmlDocPtr doc, const aws_map_ctx *mc)
 		if (map_role(out, r) < 0)
 			return DM_ENOMEM;
 	}
+	AWS_X_EACH(u, aws_xml_child(res, "UserDetailList")) {
+		if (map_user(out, u) < 0)
+			return DM_ENOMEM;
+	}
+	AWS_X_EACH(g, aws_xml_child(res, "GroupDetailList")) {
+		if (map_group(out, g) < 0)
+			return DM_ENOMEM;
+	}
 	AWS_X_EACH(p, aws_xml_child(res, "Policies")) {
 		if (map_policy(out, p) < 0)
+			return DM_ENOMEM;
+	}
+	return 0;
+}
+
+/* One ListInstanceProfiles page -> aws_iam_instance_profile (profiles already mapped are kept). */
+int aws_iam_map_instance_profiles(aws_reslist *out, xmlDocPtr doc)
+{
+	xmlNodePtr res = aws_xml_child(xmlDocGetRootElement(doc), "ListInstanceProfilesResult");
+
+	if (!res)
+		return DM_EPARSE;
+	AWS_X_EACH(ip, aws_xml_child(res, "InstanceProfiles")) {
+		if (map_profile(out, ip) < 0)
 			return DM_ENOMEM;
 	}
 	return 0;
@@ -273,7 +367,15 @@ static const char *const t_iam[] = { "aws_iam_role",
 				     "aws_iam_instance_profile",
 				     "aws_iam_role_policy",
 				     "aws_iam_role_policy_attachment",
-				     "aws_iam_policy_attachment" };
+				     "aws_iam_policy_attachment",
+				     "aws_iam_user",
+				     "aws_iam_group",
+				     "aws_iam_user_policy",
+				     "aws_iam_user_policy_attachment",
+				     "aws_iam_group_policy",
+				     "aws_iam_group_policy_attachment",
+				     "aws_iam_user_group_membership",
+				     "aws_iam_group_membership" };
 
 static void gaad_done(aws_client *cl, int rc, const aws_response *resp, void *ud);
 static void lr_done(aws_client *cl, int rc, const aws_response *resp, void *ud);
@@ -441,9 +543,10 @@ void aws__iam_finish(aws_job *j)
 
 static int gaad_submit(aws_job *j, const char *marker)
 {
-	const char *kv[8] = { "Filter.member.1", "Role", "Filter.member.2", "LocalManagedPolicy",
-			      "MaxItems", "1000", marker ? "Marker" : NULL, marker };
-	char *body = aws_query_body("GetAccountAuthorizationDetails", AWS_IAM_VERSION, kv, 4);
+	const char *kv[12] = { "Filter.member.1", "Role", "Filter.member.2", "User", "Filter.member.3",
+			       "Group", "Filter.member.4", "LocalManagedPolicy", "MaxItems", "1000",
+			       marker ? "Marker" : NULL, marker };
+	char *body = aws_query_body("GetAccountAuthorizationDetails", AWS_IAM_VERSION, kv, 6);
 	int rc;
 
 	if (!body) {
@@ -485,6 +588,76 @@ static void gaad_done(aws_client *cl, int rc, const aws_response *resp, void *ud
 done:
 	free(marker);
 	xmlFreeDoc(doc);
+}
+
+/* ListInstanceProfiles (posture): the profiles without a role, which GAAD never shows. */
+#define API_LIP "iam:ListInstanceProfiles"
+
+static void lip_done(aws_client *cl, int rc, const aws_response *resp, void *ud);
+
+static int lip_submit(aws_job *j, const char *marker)
+{
+	const char *kv[4] = { "MaxItems", "1000", marker ? "Marker" : NULL, marker };
+	char *body = aws_query_body("ListInstanceProfiles", AWS_IAM_VERSION, kv, 2);
+	int rc;
+
+	if (!body) {
+		aws__job_fail(j, "%s: out of memory", API_LIP);
+		return DM_ENOMEM;
+	}
+	rc = aws__job_submit(j, API_LIP, "POST", "/", "", body,
+			     "application/x-www-form-urlencoded; charset=utf-8", lip_done, j);
+	free(body);
+	return rc;
+}
+
+static void lip_done(aws_client *cl, int rc, const aws_response *resp, void *ud)
+{
+	aws_job *j = ud;
+	xmlDocPtr doc = NULL;
+	char *marker = NULL;
+
+	(void)cl;
+	j->pending--;
+	if (j->failed)
+		return;
+	if (aws__job_check(j, API_LIP, rc, resp) < 0 || aws__job_xml(j, API_LIP, resp, &doc) < 0)
+		return;
+	rc = aws_iam_map_instance_profiles(&j->res, doc);
+	if (rc < 0) {
+		aws__job_fail(j, "%s: %s", API_LIP,
+			      rc == DM_EPARSE ? "response without ListInstanceProfilesResult"
+					      : "out of memory mapping the response");
+		goto done;
+	}
+	if (aws_iam_next_marker(doc, &marker) < 0) {
+		aws__job_fail(j, "%s: truncated page without a Marker", API_LIP);
+		goto done;
+	}
+	if (marker)
+		lip_submit(j, marker);
+done:
+	free(marker);
+	xmlFreeDoc(doc);
+}
+
+int aws_scan_iam_instance_profiles(aws_scan *s, const char *account)
+{
+	aws_job *j = aws__scan_find(s, account, "global", API_GAAD);
+
+	if (!j)
+		return 0;
+	for (size_t i = 0; i < j->napis; i++) {
+		if (strcmp(j->apis[i], API_LIP) == 0)
+			return 0; /* already queued for this account */
+	}
+	if (j->napis >= AWS_JOB_MAX_APIS) {
+		aws__job_fail(j, "%s: too many APIs in the IAM scope", API_LIP);
+		return 0;
+	}
+	j->apis[j->napis++] = API_LIP;
+	(void)lip_submit(j, NULL); /* a failed submit fails the IAM scope */
+	return 0;
 }
 
 int aws_scan_iam(aws_scan *s, const char *account, const char *partition_region,

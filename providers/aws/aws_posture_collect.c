@@ -685,6 +685,9 @@ int aws_scan_posture(aws_scan *s, const char *account, const char *region, const
 			return DM_ENOMEM;
 		j->apis[j->napis++] = API_GEN;
 		iam_call(j, API_GEN, 0);
+		/* IAM-13: profiles without a role exist only in ListInstanceProfiles */
+		if (aws_scan_iam_instance_profiles(s, account) < 0)
+			return DM_ENOMEM;
 	}
 	return 0;
 }

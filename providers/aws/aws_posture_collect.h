@@ -11,6 +11,8 @@
  *   iam:GenerateCredentialReport
  *     + iam:GetCredentialReport          -> aws_iam_credential_report (id = account, region "global")
  *   eks:DescribeClusterVersions          -> aws_eks_cluster_versions (id = region)
+ *   iam:ListInstanceProfiles             -> aws_iam_instance_profile, into the account's IAM
+ *                                          scope (aws_iam.c): the profiles without a role
  *
  * One list call per type and region (paginated), one per customer prefix
  * list, one credential report per account.

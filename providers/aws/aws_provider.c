@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "providers/aws/aws_creds.h"
+#include "providers/aws/aws_http.h"
 #include "providers/aws/aws_provider.h"
 #include "providers/aws/aws_posture_collect.h"
 #include "providers/aws/aws_services.h"
@@ -32,12 +33,19 @@ struct account {
 };
 
 struct run {
+	dm_ctx *ctx;
 	aws_client *cl;
 	struct account acc[MAX_ACCOUNTS];
 	size_t nacc;
 	char *regions[MAX_REGIONS];
 	size_t nregions;
 	char *home_region; /* for STS and DescribeRegions */
+	/* one account entry: its id (sts:GetCallerIdentity) is asked for while the scan's own
+	 * requests run; the scan holds their completions until it is known */
+	aws_scan *scan;
+	int held;
+	int id_rc;        /* 0 in flight, 1 known, < 0 failed */
+	char id_err[512]; /* the failure's message (other requests may overwrite the ctx's) */
 };
 
 static void run_free(struct run *r)
@@ -68,8 +76,9 @@ static int add_region(dm_ctx *ctx, struct run *r, const char *name)
 	return 0;
 }
 
-/* Credentials of one account entry: a profile name, a role ARN, or NULL (default chain). */
-static int resolve_account(dm_ctx *ctx, struct run *r, const char *entry)
+/* Credentials of one account entry: a profile name, a role ARN, or NULL (default chain);
+ * its account id too when `identify` (else the caller asks for it asynchronously). */
+static int resolve_account(dm_ctx *ctx, struct run *r, const char *entry, int identify)
 {
 	aws_session sess;
 	aws_session_opts so;
@@ -106,11 +115,13 @@ static int resolve_account(dm_ctx *ctx, struct run *r, const char *entry)
 			goto done;
 		}
 	}
-	rc = aws_sts_get_caller_identity(r->cl, &a.creds, r->home_region ? r->home_region : "us-east-1",
-					 &a.id, NULL);
-	if (rc < 0)
-		goto done;
-	for (size_t i = 0; i < r->nacc; i++) {
+	if (identify) {
+		rc = aws_sts_get_caller_identity(r->cl, &a.creds,
+						 r->home_region ? r->home_region : "us-east-1", &a.id, NULL);
+		if (rc < 0)
+			goto done;
+	}
+	for (size_t i = 0; i < r->nacc && a.id; i++) {
 		if (strcmp(r->acc[i].id, a.id) == 0) { /* two entries, one account: scan it once */
 			rc = 0;
 			goto done;
@@ -130,6 +141,32 @@ done:
 	aws_creds_clear(&a.creds);
 	aws_session_free(&sess);
 	return rc;
+}
+
+/* The identity of the single account entry arrived (from inside the run loop). */
+static void on_identity(void *ud, int rc, const char *account, const char *arn)
+{
+	struct run *r = ud;
+
+	(void)arn;
+	if (rc == 0) {
+		r->acc[0].id = dm__strdup(account);
+		if (!r->acc[0].id)
+			rc = dm__error(r->ctx, DM_ENOMEM, "aws: out of memory");
+	}
+	if (rc < 0) {
+		r->id_rc = rc;
+		snprintf(r->id_err, sizeof(r->id_err), "%s", dm_ctx_last_error(r->ctx));
+		aws_client_cancel(r->cl); /* nothing collected can be attributed to an account */
+		if (r->held)
+			aws_scan_release(r->scan, NULL);
+		r->held = 0;
+		return;
+	}
+	r->id_rc = 1;
+	if (r->held)
+		aws_scan_release(r->scan, account);
+	r->held = 0;
 }
 
 static int all_regions(dm_ctx *ctx, struct run *r)
@@ -208,10 +245,12 @@ static int aws_enumerate(const dm_provider *self, dm_ctx *ctx, const dm_provider
 	aws_scan_options so;
 	aws_transport tr;
 	aws_scan *scan = NULL;
-	int want_all = 0, rc, posture;
+	dm_strmap *state_vpcs = NULL;
+	int want_all = 0, rc, posture, defer = 0;
 
 	(void)self;
 	memset(&r, 0, sizeof(r));
+	r.ctx = ctx;
 	memset(&co, 0, sizeof(co));
 	memset(&so, 0, sizeof(so));
 	co.concurrency = req->concurrency ? req->concurrency : 16;
@@ -240,8 +279,12 @@ static int aws_enumerate(const dm_provider *self, dm_ctx *ctx, const dm_provider
 			goto done;
 	}
 
+	/* One account entry (the usual case): its id is needed only to label what the scan
+	 * finds, so GetCallerIdentity runs alongside the scan's requests instead of a round trip
+	 * before them. Several entries are identified first: two entries may be one account. */
+	defer = req->nprofiles <= 1;
 	for (size_t i = 0; i < (req->nprofiles ? req->nprofiles : 1); i++) {
-		rc = resolve_account(ctx, &r, req->nprofiles ? req->profiles[i] : NULL);
+		rc = resolve_account(ctx, &r, req->nprofiles ? req->profiles[i] : NULL, !defer);
 		if (rc < 0)
 			goto done;
 	}
@@ -249,6 +292,12 @@ static int aws_enumerate(const dm_provider *self, dm_ctx *ctx, const dm_provider
 		rc = dm__error(ctx, DM_EINVAL,
 			       "aws: no region: pass --region or set AWS_REGION / AWS_DEFAULT_REGION");
 		goto done;
+	}
+	if (defer) {
+		rc = aws_sts_get_caller_identity_submit(r.cl, &r.acc[0].creds, r.home_region,
+							on_identity, &r);
+		if (rc < 0)
+			goto done;
 	}
 	for (size_t i = 0; i < req->nregions && rc == 0; i++) {
 		if (strcmp(req->regions[i], "all") != 0)
@@ -268,22 +317,39 @@ static int aws_enumerate(const dm_provider *self, dm_ctx *ctx, const dm_provider
 	/* tags_all too: provider default_tags leave tags null and tags_all set */
 	so.iam_policy_tags = !req->state_has_attr || req->state_has_attr(req->host, "aws_iam_policy", "tags") ||
 			     req->state_has_attr(req->host, "aws_iam_policy", "tags_all");
+	if (req->state && (so.vpc_dns_support || so.vpc_dns_hostnames)) {
+		rc = aws_state_vpcs_build(&state_vpcs, req->state);
+		if (rc < 0) {
+			rc = dm__error(ctx, rc, "aws: out of memory indexing the state's VPCs");
+			goto done;
+		}
+	}
+	if (defer && r.id_rc < 0)
+		goto done; /* answered while DescribeRegions ran */
 	tr = aws_transport_client(r.cl);
 	rc = aws_scan_new(&scan, ctx, &tr, emit, &so);
 	if (rc < 0)
 		goto done;
+	r.scan = scan;
+	aws_scan_set_state_vpcs(scan, state_vpcs);
+	if (defer && r.id_rc == 0) {
+		aws_scan_hold(scan);
+		r.held = 1;
+	}
 	/* the posture data (ENIs, instances, launch templates, prefix-list entries, credential
 	 * report, EKS versions) is collected only when `driftmap posture` asks for it */
 	posture = req->option && req->option(req->host, "posture") &&
 		  strcmp(req->option(req->host, "posture"), "1") == 0;
 	for (size_t a = 0; a < r.nacc && rc == 0; a++) {
-		rc = aws_scan_iam(scan, r.acc[a].id, r.regions[0], &r.acc[a].creds);
+		const char *id = r.acc[a].id ? r.acc[a].id : ""; /* "": set when the identity arrives */
+
+		rc = aws_scan_iam(scan, id, r.regions[0], &r.acc[a].creds);
 		for (size_t g = 0; g < r.nregions && rc == 0; g++) {
-			rc = aws_scan_ec2(scan, r.acc[a].id, r.regions[g], &r.acc[a].creds);
+			rc = aws_scan_ec2(scan, id, r.regions[g], &r.acc[a].creds);
 			if (rc == 0)
-				rc = aws_scan_eks(scan, r.acc[a].id, r.regions[g], &r.acc[a].creds);
+				rc = aws_scan_eks(scan, id, r.regions[g], &r.acc[a].creds);
 			if (rc == 0 && posture)
-				rc = aws_scan_posture(scan, r.acc[a].id, r.regions[g], &r.acc[a].creds);
+				rc = aws_scan_posture(scan, id, r.regions[g], &r.acc[a].creds);
 		}
 	}
 	if (rc < 0)
@@ -297,9 +363,21 @@ static int aws_enumerate(const dm_provider *self, dm_ctx *ctx, const dm_provider
 	}
 	/* scope failures are per job; a run failure leaves unfinished jobs failed at flush */
 	(void)aws_client_run(r.cl);
+	if (defer && r.id_rc <= 0)
+		goto done;
 	rc = aws_scan_flush(scan);
 done:
+	if (defer && r.id_rc == 0 && rc < 0) {
+		/* failed before the run: let the identity request end so its data is freed */
+		aws_client_cancel(r.cl);
+		(void)aws_client_run(r.cl);
+	} else if (defer && r.id_rc < 0) {
+		rc = dm__error(ctx, r.id_rc, "%s", r.id_err);
+	} else if (defer && r.id_rc == 0 && rc == 0) {
+		rc = dm__error(ctx, DM_EHTTP, "sts:GetCallerIdentity: the request did not complete");
+	}
 	aws_scan_free(scan);
+	aws_state_vpcs_free(state_vpcs);
 	run_free(&r);
 	return rc;
 }

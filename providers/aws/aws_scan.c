@@ -247,10 +247,100 @@ int aws_scan_new(aws_scan **out, dm_ctx *ctx, const aws_transport *tr, const dm_
 	return 0;
 }
 
+/* ---- held completions ------------------------------------------------------ */
+
+struct aws_held {
+	struct aws_held *next;
+	aws_scan *s;
+	aws_client *cl;
+	aws_done_fn done;
+	void *ud;
+	int rc;
+	aws_response resp; /* owned copy while held */
+};
+
+static void held_done(aws_client *cl, int rc, const aws_response *resp, void *ud)
+{
+	struct aws_held *h = ud;
+	aws_scan *s = h->s;
+
+	if (!s->held) {
+		h->done(cl, rc, resp, h->ud);
+		free(h);
+		return;
+	}
+	h->cl = cl;
+	h->rc = rc;
+	if (resp) {
+		h->resp.status = resp->status;
+		h->resp.attempts = resp->attempts;
+		h->resp.body = resp->body ? dm__strndup(resp->body, resp->body_len) : NULL;
+		h->resp.body_len = h->resp.body ? resp->body_len : 0;
+		h->resp.error_code = dm__strdup(resp->error_code);
+		h->resp.error_message = dm__strdup(resp->error_message);
+		if ((resp->body && !h->resp.body) || (resp->error_code && !h->resp.error_code) ||
+		    (resp->error_message && !h->resp.error_message)) {
+			aws_response_free(&h->resp);
+			h->rc = dm__error(s->ctx, DM_ENOMEM, "aws: out of memory holding a response");
+		}
+	}
+	if (s->qtail)
+		s->qtail->next = h;
+	else
+		s->qhead = h;
+	s->qtail = h;
+}
+
+void aws_scan_set_state_vpcs(aws_scan *s, const dm_strmap *vpcs)
+{
+	s->state_vpcs = vpcs;
+}
+
+void aws_scan_hold(aws_scan *s)
+{
+	s->held = 1;
+}
+
+int aws_scan_release(aws_scan *s, const char *account)
+{
+	int rc = 0;
+
+	for (aws_job *j = s->head; j; j = j->next) {
+		char *a;
+
+		if (!account) {
+			j->failed = 1; /* abandoned: no scope is reported, no message */
+			continue;
+		}
+		a = dm__strdup(account);
+		if (!a) {
+			rc = dm__error(s->ctx, DM_ENOMEM, "aws: out of memory");
+			aws__job_fail(j, "%s %s: out of memory", j->api, j->region);
+			continue;
+		}
+		free(j->account);
+		j->account = a;
+		j->mc.account = a;
+	}
+	s->held = 0;
+	while (s->qhead) {
+		struct aws_held *h = s->qhead;
+
+		s->qhead = h->next;
+		if (!s->qhead)
+			s->qtail = NULL;
+		h->done(h->cl, h->rc, &h->resp, h->ud);
+		aws_response_free(&h->resp);
+		free(h);
+	}
+	return rc;
+}
+
 static void job_free(aws_job *j)
 {
 	free(j->service);
 	free(j->account);
+	free(j->req_account);
 	free(j->region);
 	free(j->sign_region);
 	free(j->endpoint);
@@ -269,6 +359,13 @@ void aws_scan_free(aws_scan *s)
 		n = j->next;
 		job_free(j);
 	}
+	while (s->qhead) { /* never released (error path): the user data is the jobs' */
+		struct aws_held *h = s->qhead;
+
+		s->qhead = h->next;
+		aws_response_free(&h->resp);
+		free(h);
+	}
 	free(s);
 }
 
@@ -283,11 +380,13 @@ aws_job *aws__job_new(aws_scan *s, const char *service, const char *account, con
 	j->scan = s;
 	j->service = dm__strdup(service);
 	j->account = dm__strdup(account);
+	j->req_account = dm__strdup(account);
 	j->region = dm__strdup(region);
 	j->sign_region = dm__strdup(sign_region);
 	j->api = dm__strdup(api);
 	j->endpoint = aws_endpoint_url(service, sign_region);
-	if (!j->service || !j->account || !j->region || !j->sign_region || !j->api || !j->endpoint)
+	if (!j->service || !j->account || !j->req_account || !j->region || !j->sign_region ||
+	    !j->api || !j->endpoint)
 		goto oom;
 	j->apis[0] = j->api;
 	j->napis = 1;
@@ -340,7 +439,7 @@ int aws__job_submit(aws_job *j, const char *api, const char *method, const char 
 	memset(&req, 0, sizeof(req));
 	req.service = j->service;
 	req.region = j->sign_region;
-	req.account = j->account;
+	req.account = j->req_account;
 	req.endpoint = j->endpoint;
 	req.method = method;
 	req.path = path;
@@ -349,7 +448,22 @@ int aws__job_submit(aws_job *j, const char *api, const char *method, const char 
 	req.body_len = body ? strlen(body) : 0;
 	req.content_type = content_type;
 	req.api = api;
-	rc = j->scan->tr.submit(j->scan->tr.t, &req, j->creds, done, ud);
+	if (j->scan->held) {
+		struct aws_held *h = dm__calloc(1, sizeof(*h));
+
+		if (!h) {
+			aws__job_fail(j, "%s %s: out of memory", api, j->region);
+			return DM_ENOMEM;
+		}
+		h->s = j->scan;
+		h->done = done;
+		h->ud = ud;
+		rc = j->scan->tr.submit(j->scan->tr.t, &req, j->creds, held_done, h);
+		if (rc < 0)
+			free(h);
+	} else {
+		rc = j->scan->tr.submit(j->scan->tr.t, &req, j->creds, done, ud);
+	}
 	if (rc < 0) {
 		aws__job_fail(j, "%s %s: cannot submit request: %s", api, j->region,
 			      dm_ctx_last_error(j->scan->ctx));
@@ -425,7 +539,8 @@ static int emit_job(aws_scan *s, aws_job *j)
 	if (!j->failed && j->pending != 0)
 		aws__job_fail(j, "%s %s: %u requests never completed", j->api, j->region, j->pending);
 	for (size_t i = 0; i < j->napis; i++)
-		calls += s->tr.calls ? s->tr.calls(s->tr.t, j->account, j->sign_region, j->apis[i]) : 0;
+		calls += s->tr.calls ? s->tr.calls(s->tr.t, j->req_account, j->sign_region, j->apis[i])
+				     : 0;
 	if (!j->failed) {
 		for (size_t i = 0; i < j->res.n && rc == 0; i++) {
 			dm_resource r;

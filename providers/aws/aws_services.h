@@ -131,11 +131,55 @@ typedef struct aws_scan_options {
 	int iam_policy_tags;   /* fetch ListPolicyTags per customer policy (no list call has them) */
 } aws_scan_options;
 
+#define AWS_VPC_WANT_DNS_SUPPORT 1u
+#define AWS_VPC_WANT_DNS_HOSTNAMES 2u
+
+/** What the state holds of one VPC (aws_vpc / aws_default_vpc). */
+typedef struct aws_state_vpc {
+	unsigned want;       /* AWS_VPC_WANT_*: attributes the state holds (non-null) */
+	const char *region;  /* from its arn or region attribute; NULL when unknown */
+	const char *account; /* from its arn; NULL when unknown */
+	char id[];
+} aws_state_vpc;
+
+
+/**
+ * Index the state's VPCs that hold enable_dns_support / enable_dns_hostnames.
+ * *out is NULL when the state has none. 0 or DM_ENOMEM. Free with aws_state_vpcs_free().
+ */
+int aws_state_vpcs_build(dm_strmap **out, const dm_inventory *state);
+void aws_state_vpcs_free(dm_strmap *m);
+
 typedef struct aws_scan aws_scan;
 
 int aws_scan_new(aws_scan **out, dm_ctx *ctx, const aws_transport *tr, const dm_emit *emit,
 		 const aws_scan_options *opts);
 void aws_scan_free(aws_scan *s);
+
+/**
+ * VPC id -> aws_state_vpc (aws_state_vpcs_build): the VPC attribute calls go only to the VPCs
+ * the state holds, for the attributes it holds, and those whose region the state records are
+ * sent with the list calls instead of after DescribeVpcs. Not set (no state): every listed
+ * VPC, per the two vpc_dns options. Borrowed: must outlive the scan. Call before the aws_scan_*
+ * submit functions.
+ */
+void aws_scan_set_state_vpcs(aws_scan *s, const dm_strmap *vpcs);
+
+/**
+ * Hold the completions of the requests submitted from now on: their callbacks
+ * run only at aws_scan_release(). For a scan whose jobs are created with the
+ * account "" because the account id (sts:GetCallerIdentity) is still in
+ * flight: the requests go out at once, the responses are mapped once the
+ * account is known.
+ */
+void aws_scan_hold(aws_scan *s);
+/**
+ * Set the account of every job (when account is not NULL) and run the held
+ * completions in arrival order. account NULL abandons the scan: every job is
+ * failed without a message and the held completions only free their data.
+ * May be called from inside a completion. 0 or DM_ENOMEM.
+ */
+int aws_scan_release(aws_scan *s, const char *account);
 
 /** Submit every EC2 list call of (account, region). Nothing is sent until the transport runs. */
 int aws_scan_ec2(aws_scan *s, const char *account, const char *region, const aws_creds *creds);
@@ -152,6 +196,16 @@ int aws_scan_eks(aws_scan *s, const char *account, const char *region, const aws
  * every scope (complete or failed) through emit. 0 or the emit callback's error.
  */
 int aws_scan_flush(aws_scan *s);
+
+/** One ListInstanceProfiles page -> aws_iam_instance_profile (profiles already mapped are kept). 0, DM_EPARSE or DM_ENOMEM. */
+int aws_iam_map_instance_profiles(aws_reslist *out, xmlDocPtr doc);
+/**
+ * Posture: add ListInstanceProfiles (paged by Marker) to the account's IAM
+ * scope queued by aws_scan_iam(), so profiles without a role (which
+ * GetAccountAuthorizationDetails never returns) are collected. Once per
+ * account; a no-op when the account has no IAM scope. 0.
+ */
+int aws_scan_iam_instance_profiles(aws_scan *s, const char *account);
 
 /* Internal to the scan: the per-service job hooks (aws_scan.c <-> aws_ec2/iam/eks.c). */
 struct aws_job;

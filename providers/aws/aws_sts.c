@@ -121,6 +121,90 @@ done:
 	return rc;
 }
 
+struct gci_ud {
+	aws_sts_identity_fn fn;
+	void *ud;
+};
+
+static void gci_done(aws_client *cl, int rc, const aws_response *resp, void *ud)
+{
+	struct gci_ud *u = ud;
+	dm_ctx *ctx = aws_client_ctx(cl);
+	xmlDocPtr doc = NULL;
+	xmlNodePtr res;
+	char *account = NULL, *arn = NULL;
+
+	if (rc < 0 || !resp) {
+		if (rc >= 0 || !*dm_ctx_last_error(ctx))
+			rc = dm__error(ctx, rc < 0 ? rc : DM_EHTTP, "sts:GetCallerIdentity: no response");
+		goto done;
+	}
+	if (resp->status >= 300) {
+		rc = DM_EAUTH; /* the engine already set the one-line error */
+		goto done;
+	}
+	rc = aws_xml_parse(ctx, resp->body, resp->body_len, "sts:GetCallerIdentity", &doc);
+	if (rc < 0)
+		goto done;
+	res = aws_xml_child(xmlDocGetRootElement(doc), "GetCallerIdentityResult");
+	account = res ? aws_xml_child_text(res, "Account") : NULL;
+	if (!res) {
+		rc = dm__error(ctx, DM_EPARSE,
+			       "sts:GetCallerIdentity: response has no <GetCallerIdentityResult>");
+		goto done;
+	}
+	if (!account || !*account) {
+		rc = dm__error(ctx, DM_EPARSE, "sts:GetCallerIdentity: response has no Account");
+		goto done;
+	}
+	arn = aws_xml_child_text(res, "Arn");
+	rc = 0;
+done:
+	u->fn(u->ud, rc, rc == 0 ? account : NULL, rc == 0 ? arn : NULL);
+	free(account);
+	free(arn);
+	if (doc)
+		xmlFreeDoc(doc);
+	free(u);
+}
+
+int aws_sts_get_caller_identity_submit(aws_client *cl, const aws_creds *creds, const char *region,
+				       aws_sts_identity_fn fn, void *ud)
+{
+	dm_ctx *ctx = aws_client_ctx(cl);
+	char *body = aws_query_body("GetCallerIdentity", AWS_STS_VERSION, NULL, 0);
+	char *endpoint = aws_endpoint_url("sts", region_or_default(region));
+	struct gci_ud *u = dm__calloc(1, sizeof(*u));
+	aws_request req;
+	int rc = DM_ENOMEM;
+
+	memset(&req, 0, sizeof(req));
+	if (!body || !endpoint || !u) {
+		dm__error(ctx, rc, "sts:GetCallerIdentity: out of memory");
+		goto done;
+	}
+	u->fn = fn;
+	u->ud = ud;
+	req.service = "sts";
+	req.region = region_or_default(region);
+	req.account = "";
+	req.endpoint = endpoint;
+	req.method = "POST";
+	req.path = "/";
+	req.body = body;
+	req.body_len = strlen(body);
+	req.content_type = "application/x-www-form-urlencoded; charset=utf-8";
+	req.api = "sts:GetCallerIdentity";
+	rc = aws_client_submit(cl, &req, creds, gci_done, u);
+	if (rc == 0)
+		u = NULL;
+done:
+	free(u);
+	free(body);
+	free(endpoint);
+	return rc;
+}
+
 int aws_sts_get_caller_identity(aws_client *cl, const aws_creds *creds, const char *region,
 				char **out_account, char **out_arn)
 {

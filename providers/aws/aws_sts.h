@@ -14,6 +14,18 @@
 int aws_sts_get_caller_identity(aws_client *cl, const aws_creds *creds, const char *region,
 				char **out_account, char **out_arn);
 
+/** Called once when an asynchronous GetCallerIdentity ends: rc 0 with account (and arn,
+ *  may be NULL; both borrowed for the call), or rc < 0 with the ctx error set. */
+typedef void (*aws_sts_identity_fn)(void *ud, int rc, const char *account, const char *arn);
+
+/**
+ * Queue GetCallerIdentity on the client without waiting: fn runs from inside
+ * aws_client_run() (or any aws_client_call()) when it completes, so the
+ * identity round trip overlaps the scan's own requests.
+ */
+int aws_sts_get_caller_identity_submit(aws_client *cl, const aws_creds *creds, const char *region,
+				       aws_sts_identity_fn fn, void *ud);
+
 /** AssumeRole with `src` credentials. external_id may be NULL; duration 0 = default (3600). */
 int aws_sts_assume_role(aws_client *cl, const aws_creds *src, const char *region,
 			const char *role_arn, const char *session_name, const char *external_id,

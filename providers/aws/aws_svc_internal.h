@@ -38,6 +38,8 @@ struct aws_job {
 	int want_dns_support, want_dns_hostnames;
 	int want_policy_tags;
 	struct aws_job *peer; /* EKS: the node-group job of a cluster job */
+	char *req_account; /* account key of the job's requests and call counts: the account
+			    * at creation ("" while the scan's account is not known yet) */
 };
 
 struct aws_scan {
@@ -46,6 +48,10 @@ struct aws_scan {
 	const dm_emit *emit;
 	aws_scan_options opts;
 	aws_job *head, *tail;
+	/* aws_scan_hold(): completions wait here until aws_scan_release() */
+	int held;
+	struct aws_held *qhead, *qtail;
+	const dm_strmap *state_vpcs; /* aws_scan_set_state_vpcs() */
 };
 
 /** New job appended to the scan; NULL on ENOMEM (ctx error set). */

@@ -11,7 +11,8 @@
  *     aws_iam_policy.attachment_count);
  *   - inline lists that are only a representation of sub-resources (SG
  *     ingress/egress, route table route, NACL rules and subnet_ids, role
- *     managed_policy_arns/inline_policy) are declared with their shape and
+ *     managed_policy_arns/inline_policy, the same on users and groups, user
+ *     groups) are declared with their shape and
  *     references, but the diff engine resolves them by coverage
  *     (scanner/diff_atoms.c), never as a whole;
  *   - DM_TYPE_SUBRESOURCE types (aws_security_group_rule, aws_route, ...) are
@@ -69,6 +70,52 @@ static int key_role_attachment(const dm_resource *r, char *buf, size_t cap)
 	if (!role || !arn)
 		return DM_EINVAL;
 	return put_key(buf, cap, snprintf(buf, cap, "%s/%s", role, arn));
+}
+
+/* aws_iam_user_policy_attachment: USER/POLICY_ARN (the id is USER-<timestamp>). */
+static int key_user_attachment(const dm_resource *r, char *buf, size_t cap)
+{
+	const char *user = str_attr(r, "user"), *arn = str_attr(r, "policy_arn");
+
+	if (!user || !arn)
+		return DM_EINVAL;
+	return put_key(buf, cap, snprintf(buf, cap, "%s/%s", user, arn));
+}
+
+/* aws_iam_group_policy_attachment: GROUP/POLICY_ARN (the id is GROUP-<timestamp>). */
+static int key_group_attachment(const dm_resource *r, char *buf, size_t cap)
+{
+	const char *group = str_attr(r, "group"), *arn = str_attr(r, "policy_arn");
+
+	if (!group || !arn)
+		return DM_EINVAL;
+	return put_key(buf, cap, snprintf(buf, cap, "%s/%s", group, arn));
+}
+
+/* aws_iam_user_group_membership: USER|GROUP|GROUP… (the id is terraform-<timestamp>). */
+static int key_user_membership(const dm_resource *r, char *buf, size_t cap)
+{
+	const char *user = str_attr(r, "user");
+	const json_t *groups = dm_resource_attr(r, "groups");
+	size_t o, i;
+	int n;
+
+	if (!user)
+		return DM_EINVAL;
+	n = snprintf(buf, cap, "%s", user);
+	if (put_key(buf, cap, n) < 0)
+		return DM_ETOOBIG;
+	o = (size_t)n;
+	for (i = 0; i < json_array_size(groups); i++) {
+		const char *g = dm__json_str(json_array_get(groups, i));
+		if (!g)
+			continue;
+		n = snprintf(buf + o, cap - o, "|%s", g);
+		if (put_key(buf + o, cap - o, n) < 0)
+			return DM_ETOOBIG;
+		o += (size_t)n;
+	}
+	return 0;
 }
 
 /* aws_route: ROUTE_TABLE|DESTINATION. */
@@ -412,7 +459,54 @@ static const dm_attr_spec role_attachment_attrs[] = {
 
 static const dm_attr_spec policy_attachment_attrs[] = {
 	SETREF("roles", "aws_iam_role", "attached_to"), REF("policy_arn", "aws_iam_policy", "attaches"),
-	IGN("users"), IGN("groups"),
+	SETREF("users", "aws_iam_user", "attached_to"), SETREF("groups", "aws_iam_group", "attached_to"),
+};
+
+/*
+ * Users and groups: like roles, the live side carries every attachment and
+ * inline policy (and a user its group names); those lists are resolved by
+ * coverage against the standalone resources below, never compared whole.
+ */
+static const dm_attr_spec user_attrs[] = {
+	S("name"), S("path"), S("permissions_boundary"), TAGS,
+	SETREF("managed_policy_arns", "aws_iam_policy", "attaches"),
+	BLOCKSET("inline_policy", inline_policy_block),
+	SETREF("groups", "aws_iam_group", "member_of"),
+	IGN("arn"), IGN("unique_id"), IGN("create_date"), IGN("force_destroy"),
+};
+
+static const dm_attr_spec group_attrs[] = {
+	S("name"), S("path"),
+	SETREF("managed_policy_arns", "aws_iam_policy", "attaches"),
+	BLOCKSET("inline_policy", inline_policy_block),
+	IGN("arn"), IGN("unique_id"), IGN("create_date"),
+};
+
+static const dm_attr_spec user_policy_attrs[] = {
+	REF("user", "aws_iam_user", "inline_policy_of"), S("name"), POL("policy"),
+	IGN("name_prefix"),
+};
+
+static const dm_attr_spec group_policy_attrs[] = {
+	REF("group", "aws_iam_group", "inline_policy_of"), S("name"), POL("policy"),
+	IGN("name_prefix"),
+};
+
+static const dm_attr_spec user_attachment_attrs[] = {
+	REF("user", "aws_iam_user", "attached_to"), REF("policy_arn", "aws_iam_policy", "attaches"),
+};
+
+static const dm_attr_spec group_attachment_attrs[] = {
+	REF("group", "aws_iam_group", "attached_to"), REF("policy_arn", "aws_iam_policy", "attaches"),
+};
+
+static const dm_attr_spec user_membership_attrs[] = {
+	REF("user", "aws_iam_user", "member"), SETREF("groups", "aws_iam_group", "member_of"),
+};
+
+static const dm_attr_spec group_membership_attrs[] = {
+	S("name"), REF("group", "aws_iam_group", "membership_of"),
+	SETREF("users", "aws_iam_user", "member"),
 };
 
 static const dm_attr_spec instance_profile_attrs[] = {
@@ -484,6 +578,8 @@ static const dm_type_spec aws_types[] = {
 	T("aws_iam_policy", "iam", "IAM policy", LIVE, policy_attrs, NULL, cc_policy, NULL),
 	T("aws_iam_instance_profile", "iam", "Instance profile", LIVE, instance_profile_attrs, NULL,
 	  NULL, NULL),
+	T("aws_iam_user", "iam", "IAM user", LIVE, user_attrs, NULL, NULL, NULL),
+	T("aws_iam_group", "iam", "IAM group", LIVE, group_attrs, NULL, NULL, NULL),
 	T("aws_eks_cluster", "eks", "EKS cluster", LIVE, eks_cluster_attrs, NULL, NULL, NULL),
 	T("aws_eks_node_group", "eks", "EKS node group", LIVE, eks_node_group_attrs,
 	  key_node_group, NULL, NULL),
@@ -502,6 +598,18 @@ static const dm_type_spec aws_types[] = {
 	  NULL, NULL, "aws_iam_role"),
 	T("aws_iam_role_policy", "iam", "Inline role policy", SUB, role_policy_attrs, NULL, NULL,
 	  "aws_iam_role"),
+	T("aws_iam_user_policy", "iam", "Inline user policy", SUB, user_policy_attrs, NULL, NULL,
+	  "aws_iam_user"),
+	T("aws_iam_group_policy", "iam", "Inline group policy", SUB, group_policy_attrs, NULL, NULL,
+	  "aws_iam_group"),
+	T("aws_iam_user_policy_attachment", "iam", "User policy attachment", SUB,
+	  user_attachment_attrs, key_user_attachment, NULL, "aws_iam_user"),
+	T("aws_iam_group_policy_attachment", "iam", "Group policy attachment", SUB,
+	  group_attachment_attrs, key_group_attachment, NULL, "aws_iam_group"),
+	T("aws_iam_user_group_membership", "iam", "User group membership", SUB,
+	  user_membership_attrs, key_user_membership, NULL, "aws_iam_user"),
+	T("aws_iam_group_membership", "iam", "Group membership", SUB, group_membership_attrs, NULL,
+	  NULL, "aws_iam_user"),
 	T("aws_network_acl_rule", "ec2", "NACL rule", SUB, nacl_rule_attrs, key_nacl_rule, NULL,
 	  "aws_network_acl"),
 

@@ -69,6 +69,16 @@ dm_ctx *cli_ctx(const cli_opts *o);
 int cli_load_states(dm_ctx *ctx, const cli_opts *o, dm_inventory **out);
 /** Load --live or collect from providers; apply --save-live. */
 int cli_load_live(dm_ctx *ctx, const cli_opts *o, const dm_inventory *state, dm_inventory **out);
+/**
+ * Both inputs: cli_load_states, then cli_load_live. With --live FILE the two
+ * files are read on two threads (they are independent); a provider
+ * collection waits for the state (it reads only attributes the state holds).
+ */
+int cli_load_inputs(dm_ctx *ctx, const cli_opts *o, dm_inventory **state, dm_inventory **live);
+/** Milliseconds on a monotonic clock (phase timings). */
+double cli_now_ms(void);
+/** With --verbose: "driftmap: debug: …" on stderr. */
+void cli_debug(const cli_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** Does this run write FMT (on stdout as `format`, or through an --output FMT=PATH)? */
 int cli_wants_format(const cli_opts *o, const char *format, const char *fmt);
 struct dm_graph;

@@ -6,6 +6,8 @@
 #include <unistd.h>
 #include <errno.h>
 #include <dirent.h>
+#include <pthread.h>
+#include <time.h>
 #include "cli.h"
 #include "driftmap/graph.h"
 
@@ -263,6 +265,75 @@ int cli_load_live(dm_ctx *ctx, const cli_opts *o, const dm_inventory *state, dm_
 	}
 	*out = live;
 	return 0;
+}
+
+double cli_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+void cli_debug(const cli_opts *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!o->verbose)
+		return;
+	fputs("driftmap: debug: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+struct live_job {
+	const cli_opts *o;
+	dm_inventory *live;
+	int rc;
+};
+
+static void *live_thread(void *arg)
+{
+	struct live_job *j = arg;
+	dm_ctx *ctx = NULL;
+
+	/* a context of its own: error messages are per context */
+	if (dm_ctx_new(&ctx) < 0) {
+		cli_error("cannot initialise (out of memory or library init failed)");
+		j->rc = 1;
+		return NULL;
+	}
+	j->rc = cli_load_live(ctx, j->o, NULL, &j->live);
+	dm_ctx_free(ctx);
+	return NULL;
+}
+
+int cli_load_inputs(dm_ctx *ctx, const cli_opts *o, dm_inventory **state, dm_inventory **live)
+{
+	struct live_job j;
+	pthread_t th;
+	int rc;
+
+	*state = *live = NULL;
+	if (!o->live) {
+		if (cli_load_states(ctx, o, state))
+			return 1;
+		return cli_load_live(ctx, o, *state, live);
+	}
+	memset(&j, 0, sizeof(j));
+	j.o = o;
+	if (pthread_create(&th, NULL, live_thread, &j) != 0) {
+		/* no thread: one after the other */
+		if (cli_load_states(ctx, o, state))
+			return 1;
+		return cli_load_live(ctx, o, *state, live);
+	}
+	rc = cli_load_states(ctx, o, state);
+	pthread_join(th, NULL);
+	*live = j.live;
+	return rc || j.rc;
 }
 
 size_t cli_type_tables(dm_ctx *ctx, const dm_type_table **tables, size_t max)

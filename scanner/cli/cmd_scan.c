@@ -149,6 +149,26 @@ static char *drift_svg(dm_ctx *ctx, const dm_inventory *live, const dm_inventory
 }
 
 
+/* Copy a report file just written to out; 0 or -1 (the caller then renders instead). */
+static int copy_report(const char *path, FILE *out)
+{
+	char buf[65536];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+	int rc = 0;
+
+	if (!f)
+		return -1;
+	while (rc == 0 && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if (fwrite(buf, 1, n, out) != n)
+			rc = -1;
+	}
+	if (ferror(f))
+		rc = -1;
+	fclose(f);
+	return rc == 0 && fflush(out) == 0 ? 0 : -1;
+}
+
 /* Look up when each finding was first recorded; new ones date from this run. */
 static int set_first_seen(dm_ctx *ctx, dm_history *h, dm_drift *d, long long started)
 {
@@ -185,9 +205,10 @@ int cmd_scan(int argc, char **argv)
 	dm_diff_options dopt;
 	dm_report_options ropt;
 	const dm_summary *sum;
-	const char *format;
+	const char *format, *same = NULL;
 	dm_severity fail_on = DM_SEV_INFO;
 	long long started;
+	double t0;
 	size_t i;
 	int rc = DM_EXIT_ERROR, store_ok = 1;
 	char *svg = NULL;
@@ -225,12 +246,17 @@ int cmd_scan(int argc, char **argv)
 	ctx = cli_ctx(&o);
 	if (!ctx)
 		return DM_EXIT_ERROR;
-	if (cli_load_states(ctx, &o, &state))
+	/* --live FILE: both files at once; a provider collection only after the ignore file is read */
+	t0 = cli_now_ms();
+	if (o.live ? cli_load_inputs(ctx, &o, &state, &live) : cli_load_states(ctx, &o, &state))
 		goto done;
 	if (load_ignore(ctx, &o, &ign))
 		goto done;
-	if (cli_load_live(ctx, &o, state, &live))
+	if (!o.live && cli_load_live(ctx, &o, state, &live))
 		goto done;
+	cli_debug(&o, "state: %zu resources, live: %zu resources, read in %.0f ms",
+		  dm_inventory_count(state), dm_inventory_count(live), cli_now_ms() - t0);
+	t0 = cli_now_ms();
 
 	memset(&dopt, 0, sizeof(dopt));
 	dopt.tables = tables;
@@ -240,6 +266,8 @@ int cmd_scan(int argc, char **argv)
 		cli_error("%s", dm_ctx_last_error(ctx));
 		goto done;
 	}
+	cli_debug(&o, "diff: %zu findings in %.0f ms", dm_drift_count(drift), cli_now_ms() - t0);
+	t0 = cli_now_ms();
 	dm_drift_set_times(drift, started, (long long)time(NULL));
 	if (o.store) {
 		/* first-seen from the store; a store that cannot be opened fails the run, but
@@ -285,12 +313,18 @@ int cmd_scan(int argc, char **argv)
 			cli_error("%s", dm_ctx_last_error(ctx));
 			goto done;
 		}
+		/* only the text report depends on --quiet / --no-color */
+		if (strcmp(f, format) == 0 && strcmp(format, "text") != 0)
+			same = p;
 	}
-	if (dm_report_write(ctx, drift, format, &ropt, stdout) < 0) {
+	/* stdout in a format a file already holds: the same bytes, not a second rendering */
+	if ((!same || copy_report(same, stdout) < 0) &&
+	    dm_report_write(ctx, drift, format, &ropt, stdout) < 0) {
 		cli_error("%s", dm_ctx_last_error(ctx));
 		goto done;
 	}
 	fflush(stdout);
+	cli_debug(&o, "reports written in %.0f ms", cli_now_ms() - t0);
 	if (o.store) {
 		long long run_id = 0;
 		if (!store_ok)

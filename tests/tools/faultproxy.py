@@ -20,7 +20,7 @@ Usage:
                 [--throttle-rate 0.2] [--fail-rate 0.1] [--fail-kind 503html]
                 [--retry-after SECONDS] [--fail-api ec2:DescribeSubnets]...
                 [--fail-api-kind throttle|500html|503html|reset|denied]
-                [--delay-ms 50] [--record DIR | --replay DIR]
+                [--delay-ms 50] [--log FILE] [--record DIR | --replay DIR]
 
 The first line on stdout is the port it listens on (127.0.0.1). GET
 /__faultproxy/stats answers JSON counters; POST /__faultproxy/config with a
@@ -147,7 +147,23 @@ class State:
         self.upstream = urllib.parse.urlsplit(args.upstream) if args.upstream else None
         self.record = args.record
         self.replay = args.replay
+        self.log = args.log
         self.cache = {}
+        if self.replay:
+            # every recording in memory up front: a replayed request costs no file read,
+            # JSON parse or base64 decode (the replay stands in for a remote API; its own
+            # overhead should not count against the client)
+            for name in os.listdir(self.replay):
+                if not name.endswith(".json"):
+                    continue
+                try:
+                    with open(os.path.join(self.replay, name)) as f:
+                        rec = json.load(f)
+                    rec["body"] = base64.b64decode(rec["body"])
+                    rec["headers"] = [tuple(h) for h in rec["headers"]]
+                    self.cache[name[:-len(".json")]] = rec
+                except (OSError, ValueError, KeyError):
+                    pass
         self.stats = {"requests": 0, "throttled": 0, "failed": 0, "forwarded": 0,
                       "replayed": 0, "replay_misses": 0, "per_api": {}}
 
@@ -174,9 +190,11 @@ class State:
             self.stats[key] += 1
 
 
-def rec_key(service, method, path, body):
+def rec_key(service, region, method, path, body):
+    # the region (SigV4 credential scope) is part of the key: the same Query body
+    # (DescribeVpcs) answers differently in every region
     h = hashlib.sha256()
-    h.update(("%s\n%s\n%s\n" % (service, method, path)).encode())
+    h.update(("%s\n%s\n%s\n%s\n" % (service, region, method, path)).encode())
     h.update(body)
     return h.hexdigest()
 
@@ -238,8 +256,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(n) if n > 0 else b""
         if self.path.startswith("/__faultproxy/"):
             return self._control(body)
-        service, _region = service_of(self.headers, body)
+        service, region = service_of(self.headers, body)
         api = api_of(service, self.command, self.path, body)
+        if st.log:
+            line = json.dumps({"service": service, "region": region, "method": self.command,
+                               "path": self.path, "body": body.decode("utf-8", "replace")})
+            with st.lock:
+                with open(st.log, "a") as f:
+                    f.write(line + "\n")
         cfg, fault = st.decide(api)
         if cfg["delay_ms"]:
             time.sleep(cfg["delay_ms"] / 1000.0)
@@ -253,7 +277,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if fault == "denied":
             return self._send(*denied_response(service))
 
-        key = rec_key(service, self.command, self.path, body)
+        key = rec_key(service, region, self.command, self.path, body)
         if st.replay:
             rec = st.cache.get(key)
             if rec is None:
@@ -261,6 +285,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     with open(os.path.join(st.replay, key + ".json")) as f:
                         rec = json.load(f)
                     rec["body"] = base64.b64decode(rec["body"])
+                    rec["headers"] = [tuple(h) for h in rec["headers"]]
                     st.cache[key] = rec
                 except OSError:
                     rec = None
@@ -270,7 +295,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     "<Response><Errors><Error><Code>ReplayMiss</Code><Message>no recording "
                     "for %s</Message></Error></Errors></Response>" % api).encode())
             st.bump("replayed")
-            return self._send(rec["status"], [tuple(h) for h in rec["headers"]], rec["body"])
+            return self._send(rec["status"], rec["headers"], rec["body"])
 
         up = st.upstream
         conn = http.client.HTTPConnection(up.hostname, up.port or 80, timeout=120)
@@ -323,6 +348,7 @@ def main(argv=None):
     ap.add_argument("--fail-api-kind", default="throttle",
                     choices=["throttle", "503html", "500html", "reset", "denied"])
     ap.add_argument("--delay-ms", type=int, default=0)
+    ap.add_argument("--log", help="append every request (service, method, path, body) as a JSON line")
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--record", help="directory to record responses into")
     g.add_argument("--replay", help="directory to replay responses from (no upstream)")

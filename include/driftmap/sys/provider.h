@@ -34,6 +34,9 @@ typedef struct dm_provider_request {
 	/** Free-form option lookup ("endpoint", "ca_bundle", ...); NULL when unset. */
 	const char *(*option)(void *host, const char *name);
 	void *host;
+	/** The state being compared (read only), e.g. the ids a per-resource call is needed
+	 *  for; NULL when there is none. (Appended; hosts before it do not set it.) */
+	const dm_inventory *state;
 } dm_provider_request;
 
 /** Callbacks through which a provider fills the live inventory. */
