@@ -927,7 +927,7 @@ int dm_diff(dm_drift **out, dm_ctx *ctx, const dm_inventory *state, const dm_inv
 	run->keep = d->arena;
 	sum = &d->summary;
 
-	if (build_typemaps(&x, opts) < 0 || dm__strmap_new(&smap, 64) < 0 ||
+	if (build_typemaps(&x, opts) < 0 || dm__strmap_new(&smap, dm_inventory_count(state)) < 0 ||
 	    dm__strmap_new(&run->complete, 64) < 0)
 		goto nomem;
 

@@ -10,8 +10,9 @@
  *   atom                 key
  *   SG rule              group, direction, protocol, from, to, one source
  *   route                route table, destination
- *   policy attachment    role, policy ARN
- *   inline role policy   role, policy name
+ *   policy attachment    role / user / group, policy ARN
+ *   inline policy        role / user / group, policy name
+ *   group membership     group, user
  *   NACL rule            acl, direction, rule number
  *   NACL association     acl, subnet
  *
@@ -32,7 +33,7 @@
 
 #define AKEY_MAX 1024
 
-enum { AT_SG = 1, AT_ROUTE, AT_ATTACH, AT_INLINE, AT_NACL, AT_ASSOC };
+enum { AT_SG = 1, AT_ROUTE, AT_ATTACH, AT_INLINE, AT_NACL, AT_ASSOC, AT_MEMBER };
 
 struct atom {
 	const char *key;
@@ -43,6 +44,7 @@ struct atom {
 		dm_jspan s;      /* s.p != NULL: a span of a lazily loaded resource */
 	} block;                 /* the JSON block it came from (inline), else empty */
 	const char *owner;       /* group / route table / role / acl id */
+	char ns;                 /* IAM principal kind of owner: 0 role, 'u' user, 'g' group */
 	const char *p1;          /* SG description, route target, inline policy, NACL action */
 	const char *p1key;       /* route: target attribute name */
 	const char *src;         /* SG source, route destination, policy ARN, policy name, subnet */
@@ -424,6 +426,8 @@ static json_t *atom_json(const struct atom *a)
 		return sg_atom_json(a);
 	if (a->kind == AT_ATTACH || a->kind == AT_ASSOC)
 		return json_string(a->src);
+	if (a->kind == AT_MEMBER)
+		return json_string(a->p1 ? a->p1 : a->src);
 	if (a->block.s.p)
 		return dm__jspan_to_json(a->block.s);
 	if (a->block.j)
@@ -493,6 +497,12 @@ static const char *payload_diff(const struct atom *s, const struct atom *l)
 
 /* ---- emitting atoms ------------------------------------------------------------- */
 
+/* Roles keep the bare name in the key; users and groups share no key space with roles. */
+static const char *ns_prefix(char ns)
+{
+	return ns == 'u' ? "user\x1e" : ns == 'g' ? "group\x1e" : "";
+}
+
 static int make_key(struct atom *a, char *buf, size_t cap)
 {
 	int n;
@@ -507,10 +517,13 @@ static int make_key(struct atom *a, char *buf, size_t cap)
 		n = snprintf(buf, cap, "rt\x1f%s\x1f%s%s", a->owner, src_prefix(a->srckind), a->src);
 		break;
 	case AT_ATTACH:
-		n = snprintf(buf, cap, "pa\x1f%s\x1f%s", a->owner, a->src);
+		n = snprintf(buf, cap, "pa\x1f%s%s\x1f%s", ns_prefix(a->ns), a->owner, a->src);
 		break;
 	case AT_INLINE:
-		n = snprintf(buf, cap, "ip\x1f%s\x1f%s", a->owner, a->src);
+		n = snprintf(buf, cap, "ip\x1f%s%s\x1f%s", ns_prefix(a->ns), a->owner, a->src);
+		break;
+	case AT_MEMBER:
+		n = snprintf(buf, cap, "gm\x1f%s\x1f%s", a->owner, a->src);
 		break;
 	case AT_NACL:
 		n = snprintf(buf, cap, "nr\x1f%s\x1f%s\x1f%lld", a->owner, a->egress ? "eg" : "in",
@@ -552,7 +565,7 @@ static int add_live(struct actx *ax, struct atom *a)
 
 static int owner_key(const struct atom *a, char *buf, size_t cap)
 {
-	int n = snprintf(buf, cap, "%d\x1f%s", a->kind, a->owner);
+	int n = snprintf(buf, cap, "%d\x1f%s%s", a->kind, ns_prefix(a->ns), a->owner);
 	return (n < 0 || (size_t)n >= cap) ? -1 : 0;
 }
 
@@ -827,27 +840,47 @@ static void explode_route(struct actx *ax, const dm_resource *r)
 		   "destination_prefix_list_id");
 }
 
-static void attach_emit(struct actx *ax, const char *role, const char *arn, const char *path)
+/*
+ * State atoms of users and groups count only where the live side enumerated
+ * that type completely: an inventory without IAM users (an older provider, a
+ * saved file) cannot tell that a user attachment is gone.
+ */
+static int principal_seen(struct actx *ax, char ns)
+{
+	if (ax->live || !ns || !ax->pair)
+		return 1;
+	return dm__diff_complete(ax->run, "aws", ax->pair->account, ax->pair->region,
+				 ns == 'u' ? "aws_iam_user" : "aws_iam_group") == 1;
+}
+
+static void attach_emit(struct actx *ax, char ns, const char *role, const char *arn,
+			const char *path)
 {
 	struct atom a;
 
+	if (!principal_seen(ax, ns))
+		return;
 	memset(&a, 0, sizeof(a));
 	a.kind = AT_ATTACH;
+	a.ns = ns;
 	a.owner = role;
 	a.src = arn;
 	a.path = path;
 	emit_atom(ax, &a);
 }
 
-static void inline_emit(struct actx *ax, const char *role, const char *name, const char *policy,
-			aval block, const char *path)
+static void inline_emit(struct actx *ax, char ns, const char *role, const char *name,
+			const char *policy, aval block, const char *path)
 {
 	struct atom a;
 
 	if (!name || !*name)
 		return; /* provider 3.x/4.x placeholder [{"name":"","policy":""}] */
+	if (!principal_seen(ax, ns))
+		return;
 	memset(&a, 0, sizeof(a));
 	a.kind = AT_INLINE;
+	a.ns = ns;
 	a.owner = role;
 	a.src = name;
 	a.p1 = policy;
@@ -856,16 +889,62 @@ static void inline_emit(struct actx *ax, const char *role, const char *name, con
 	emit_atom(ax, &a);
 }
 
-static void explode_role(struct actx *ax, const char *role, const dm_resource *r)
+/* user is in group: path/shown are the declaring attribute and the value reported */
+static void member_emit(struct actx *ax, const char *group, const char *user, const char *path,
+			const char *shown)
+{
+	struct atom a;
+
+	if (!principal_seen(ax, 'u'))
+		return;
+	memset(&a, 0, sizeof(a));
+	a.kind = AT_MEMBER;
+	a.owner = group;
+	a.src = user;
+	a.p1 = shown;
+	a.path = path;
+	emit_atom(ax, &a);
+}
+
+/* A role (ns 0), user ('u') or group ('g') with its attachments and inline policies inline. */
+static void explode_principal(struct actx *ax, char ns, const char *name, const dm_resource *r)
 {
 	aiter it;
 	aval e;
 
 	for (ai_init(&it, res_get(r, "managed_policy_arns")); ai_next(&it, &e);)
-		attach_emit(ax, role, av_str(ax, e), "managed_policy_arns");
+		attach_emit(ax, ns, name, av_str(ax, e), "managed_policy_arns");
 	for (ai_init(&it, res_get(r, "inline_policy")); ai_next(&it, &e);)
-		inline_emit(ax, role, av_str(ax, av_get(e, "name")),
+		inline_emit(ax, ns, name, av_str(ax, av_get(e, "name")),
 			    av_str(ax, av_get(e, "policy")), e, "inline_policy");
+	if (ns != 'u')
+		return;
+	for (ai_init(&it, res_get(r, "groups")); ai_next(&it, &e);) {
+		const char *g = av_str(ax, e);
+		member_emit(ax, g, name, "groups", g);
+	}
+}
+
+static void explode_role(struct actx *ax, const char *role, const dm_resource *r)
+{
+	explode_principal(ax, 0, role, r);
+}
+
+/* aws_iam_{role,user,group}_policy: PRINCIPAL:NAME ids, attributes preferred. */
+static void explode_inline_policy(struct actx *ax, char ns, const char *owner_attr,
+				  const dm_resource *r)
+{
+	const char *name = av_str(ax, res_get(r, "name"));
+	const char *owner = av_str(ax, res_get(r, owner_attr));
+	const char *colon = strchr(r->id, ':');
+
+	if ((!name || !owner) && colon) {
+		if (!name)
+			name = colon + 1;
+		if (!owner)
+			owner = dm__arena_strndup(ax->run->scratch, r->id, (size_t)(colon - r->id));
+	}
+	inline_emit(ax, ns, owner, name, av_str(ax, res_get(r, "policy")), AV_NONE, "policy");
 }
 
 static void nacl_fill(struct actx *ax, struct atom *a, aval o, const char *kproto,
@@ -968,15 +1047,17 @@ static int is(const char *type, const char *name)
 
 int dm__atoms_owns(const char *type, const char *name)
 {
-	/* hot path: only ingress, egress, route, managed_policy_arns, inline_policy, subnet_ids */
-	if (!strchr("iersm", name[0]) || strncmp(type, "aws_", 4) != 0)
+	/* hot path: only ingress, egress, route, managed_policy_arns, inline_policy, subnet_ids, groups */
+	if (!strchr("iersmg", name[0]) || strncmp(type, "aws_", 4) != 0)
 		return 0;
 	if (is(type, "aws_security_group") || is(type, "aws_default_security_group"))
 		return is(name, "ingress") || is(name, "egress");
 	if (is(type, "aws_route_table") || is(type, "aws_default_route_table"))
 		return is(name, "route");
-	if (is(type, "aws_iam_role"))
+	if (is(type, "aws_iam_role") || is(type, "aws_iam_group"))
 		return is(name, "managed_policy_arns") || is(name, "inline_policy");
+	if (is(type, "aws_iam_user"))
+		return is(name, "managed_policy_arns") || is(name, "inline_policy") || is(name, "groups");
 	if (is(type, "aws_network_acl") || is(type, "aws_default_network_acl"))
 		return is(name, "ingress") || is(name, "egress") || is(name, "subnet_ids");
 	return 0;
@@ -986,7 +1067,9 @@ static const char *const standalone_types[] = {
 	"aws_security_group_rule", "aws_vpc_security_group_ingress_rule",
 	"aws_vpc_security_group_egress_rule", "aws_route", "aws_iam_role_policy_attachment",
 	"aws_iam_policy_attachment", "aws_iam_role_policy", "aws_network_acl_rule",
-	"aws_network_acl_association"
+	"aws_network_acl_association", "aws_iam_user_policy", "aws_iam_group_policy",
+	"aws_iam_user_policy_attachment", "aws_iam_group_policy_attachment",
+	"aws_iam_user_group_membership", "aws_iam_group_membership"
 };
 
 int dm__atoms_standalone(const char *type)
@@ -1017,6 +1100,10 @@ static void explode_live(struct actx *ax, const dm_resource *r)
 		explode_routes_inline(ax, r->id, r);
 	else if (is(t, "aws_iam_role"))
 		explode_role(ax, r->id, r);
+	else if (is(t, "aws_iam_user"))
+		explode_principal(ax, 'u', r->id, r);
+	else if (is(t, "aws_iam_group"))
+		explode_principal(ax, 'g', r->id, r);
 	else if (is(t, "aws_network_acl"))
 		explode_nacl_inline(ax, r->id, r, 1);
 }
@@ -1041,27 +1128,49 @@ static void explode_state(struct actx *ax, const dm_resource *r)
 		explode_route(ax, r);
 	} else if (is(t, "aws_iam_role")) {
 		explode_role(ax, role_name(ax, r), r);
+	} else if (is(t, "aws_iam_user") || is(t, "aws_iam_group")) {
+		explode_principal(ax, is(t, "aws_iam_user") ? 'u' : 'g', role_name(ax, r), r);
 	} else if (is(t, "aws_iam_role_policy_attachment")) {
-		attach_emit(ax, av_str(ax, res_get(r, "role")), av_str(ax, res_get(r, "policy_arn")),
+		attach_emit(ax, 0, av_str(ax, res_get(r, "role")), av_str(ax, res_get(r, "policy_arn")),
 			    "policy_arn");
+	} else if (is(t, "aws_iam_user_policy_attachment")) {
+		attach_emit(ax, 'u', av_str(ax, res_get(r, "user")),
+			    av_str(ax, res_get(r, "policy_arn")), "policy_arn");
+	} else if (is(t, "aws_iam_group_policy_attachment")) {
+		attach_emit(ax, 'g', av_str(ax, res_get(r, "group")),
+			    av_str(ax, res_get(r, "policy_arn")), "policy_arn");
 	} else if (is(t, "aws_iam_policy_attachment")) {
 		const char *arn = av_str(ax, res_get(r, "policy_arn"));
 		aiter it;
 		aval e;
 		for (ai_init(&it, res_get(r, "roles")); ai_next(&it, &e);)
-			attach_emit(ax, av_str(ax, e), arn, "roles");
+			attach_emit(ax, 0, av_str(ax, e), arn, "roles");
+		for (ai_init(&it, res_get(r, "users")); ai_next(&it, &e);)
+			attach_emit(ax, 'u', av_str(ax, e), arn, "users");
+		for (ai_init(&it, res_get(r, "groups")); ai_next(&it, &e);)
+			attach_emit(ax, 'g', av_str(ax, e), arn, "groups");
 	} else if (is(t, "aws_iam_role_policy")) {
-		const char *name = av_str(ax, res_get(r, "name"));
-		const char *role = av_str(ax, res_get(r, "role"));
-		const char *colon = strchr(r->id, ':');
-		if ((!name || !role) && colon) {
-			if (!name)
-				name = colon + 1;
-			if (!role)
-				role = dm__arena_strndup(ax->run->scratch, r->id,
-							 (size_t)(colon - r->id));
+		explode_inline_policy(ax, 0, "role", r);
+	} else if (is(t, "aws_iam_user_policy")) {
+		explode_inline_policy(ax, 'u', "user", r);
+	} else if (is(t, "aws_iam_group_policy")) {
+		explode_inline_policy(ax, 'g', "group", r);
+	} else if (is(t, "aws_iam_user_group_membership")) {
+		const char *user = av_str(ax, res_get(r, "user"));
+		aiter it;
+		aval e;
+		for (ai_init(&it, res_get(r, "groups")); ai_next(&it, &e);) {
+			const char *g = av_str(ax, e);
+			member_emit(ax, g, user, "groups", g);
 		}
-		inline_emit(ax, role, name, av_str(ax, res_get(r, "policy")), AV_NONE, "policy");
+	} else if (is(t, "aws_iam_group_membership")) {
+		const char *group = av_str(ax, res_get(r, "group"));
+		aiter it;
+		aval e;
+		for (ai_init(&it, res_get(r, "users")); ai_next(&it, &e);) {
+			const char *u = av_str(ax, e);
+			member_emit(ax, group, u, "users", u);
+		}
 	} else if (is(t, "aws_network_acl")) {
 		explode_nacl_inline(ax, r->id, r, 1);
 	} else if (is(t, "aws_default_network_acl")) {
@@ -1077,6 +1186,57 @@ static void explode_state(struct actx *ax, const dm_resource *r)
 		a.path = "subnet_id";
 		emit_atom(ax, &a);
 	}
+}
+
+/*
+ * A matched parent whose sub-resource lists are the same JSON text in state
+ * and live, with no standalone resource managing children of it: every atom
+ * would cover its twin with an equal payload, so neither side is exploded.
+ * Only for raw (file-loaded) attributes of the same type on both sides.
+ */
+static int parent_in_sync(const struct actx *ax, const dm_lent *e)
+{
+	static const char *const k_sg[] = { "ingress", "egress" };
+	static const char *const k_rt[] = { "route" };
+	static const char *const k_acl[] = { "ingress", "egress", "subnet_ids" };
+	const dm_pair *p = e->pair;
+	const char *const *keys;
+	dm_jspan rs, rl, vs[3], vl[3];
+	unsigned char fs[3], fl[3];
+	int kinds[2], nkinds, k;
+	size_t n, i;
+	struct atom probe;
+	char buf[AKEY_MAX];
+
+	if (!p || p->standalone || !p->state || p->live != e->r || !e->r->id || !p->state->id ||
+	    strcmp(p->state->type, e->r->type) != 0 || strcmp(p->state->id, e->r->id) != 0 ||
+	    !p->state->provider || strcmp(p->state->provider, "aws") != 0)
+		return 0;
+	if (is(e->r->type, "aws_security_group")) {
+		keys = k_sg, n = 2, kinds[0] = AT_SG, nkinds = 1;
+	} else if (is(e->r->type, "aws_route_table")) {
+		keys = k_rt, n = 1, kinds[0] = AT_ROUTE, nkinds = 1;
+	} else if (is(e->r->type, "aws_network_acl")) {
+		keys = k_acl, n = 3, kinds[0] = AT_NACL, kinds[1] = AT_ASSOC, nkinds = 2;
+	} else {
+		return 0;
+	}
+	memset(&probe, 0, sizeof(probe));
+	probe.owner = e->r->id;
+	for (k = 0; k < nkinds; k++) {
+		probe.kind = kinds[k];
+		if (owner_key(&probe, buf, sizeof(buf)) < 0 || dm__strmap_get(ax->owners, buf))
+			return 0;
+	}
+	if (!dm__resource_raw(p->state, &rs) || !dm__resource_raw(e->r, &rl))
+		return 0;
+	dm__jspan_get_many(rs, keys, n, vs, fs);
+	dm__jspan_get_many(rl, keys, n, vl, fl);
+	for (i = 0; i < n; i++) {
+		if (fs[i] != fl[i] || (fs[i] && !dm__jspan_text_equal(vs[i], vl[i])))
+			return 0;
+	}
+	return 1;
 }
 
 int dm__atoms_run(dm_diffrun *run, dm_pair *pairs, size_t npairs)
@@ -1106,10 +1266,17 @@ int dm__atoms_run(dm_diffrun *run, dm_pair *pairs, size_t npairs)
 	if (ax.rc < 0)
 		goto nomem;
 
+	for (i = 0; i < run->nlents; i++) {
+		dm_lent *e = &run->lents[i];
+		e->atoms_in_sync = e->spec && parent_in_sync(&ax, e);
+		if (e->atoms_in_sync)
+			e->pair->atoms_in_sync = 1;
+	}
+
 	/* live parents (managed or not: standalone rules may cover an unmanaged parent) */
 	ax.live = 1;
 	for (i = 0; i < run->nlents && ax.rc == 0; i++) {
-		if (!run->lents[i].spec)
+		if (!run->lents[i].spec || run->lents[i].atoms_in_sync)
 			continue;
 		ax.lent = &run->lents[i];
 		explode_live(&ax, run->lents[i].r);
@@ -1122,7 +1289,7 @@ int dm__atoms_run(dm_diffrun *run, dm_pair *pairs, size_t npairs)
 	ax.lent = NULL;
 	for (i = 0; i < npairs; i++) {
 		dm_pair *p = &pairs[i];
-		if (!p->standalone && !p->live)
+		if ((!p->standalone && !p->live) || p->atoms_in_sync)
 			continue;
 		ax.pair = p;
 		ax.standalone = p->standalone;

@@ -1401,6 +1401,15 @@ static int read_v4_lazy(parser *p, const char *data, size_t len, int copy, dm_so
 		res.p = NULL;
 	}
 	if (res.p) {
+		/* room for one instance per resource up front: no copying regrowth on 100k states */
+		size_t nres = 0;
+		dm__jiter_init(&it, res);
+		while (dm__jiter_element(&it, &r))
+			nres++;
+		if (dm__grow((void **)&p->pend, &p->cappend, p->npend + nres, sizeof(*p->pend)) != 0) {
+			err = DM_ENOMEM;
+			goto done;
+		}
 		dm__jiter_init(&it, res);
 		while (dm__jiter_element(&it, &r)) {
 			err = read_v4_lazy_resource(p, idx++, r, &spans, &capspans);

@@ -156,6 +156,72 @@ def build_iam(c, prefix="app"):
     return out
 
 
+POLICY_DEPLOY = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": "arn:aws:s3:::example-bucket/*"}]}
+POLICY_OPS = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["ec2:Describe*", "logs:Get*"], "Resource": "*"}]}
+
+
+def build_iam_users(c, iam_ids, prefix="app"):
+    """IAM users and groups (after build_iam). Every Terraform representation once:
+    app-deployer: inline aws_iam_user_policy + aws_iam_user_policy_attachment, member of app-ops
+    through aws_iam_group_membership; app-auditor: member of app-readers through
+    aws_iam_user_group_membership; app-ops: aws_iam_group_policy + aws_iam_group_policy_attachment."""
+    iam = c["iam"]
+    out = {"deployer": prefix + "-deployer", "auditor": prefix + "-auditor",
+           "ops": prefix + "-ops", "readers": prefix + "-readers"}
+    iam.create_user(UserName=out["deployer"], Path="/ci/", Tags=tags(Team="platform"))
+    iam.put_user_policy(UserName=out["deployer"], PolicyName="deploy",
+                        PolicyDocument=json.dumps(POLICY_DEPLOY))
+    iam.attach_user_policy(UserName=out["deployer"], PolicyArn=iam_ids["policy_read"])
+    iam.create_user(UserName=out["auditor"])
+    iam.create_group(GroupName=out["ops"])
+    iam.put_group_policy(GroupName=out["ops"], PolicyName="ops", PolicyDocument=json.dumps(POLICY_OPS))
+    iam.attach_group_policy(GroupName=out["ops"], PolicyArn=iam_ids["policy_logs"])
+    iam.create_group(GroupName=out["readers"], Path="/audit/")
+    iam.add_user_to_group(GroupName=out["ops"], UserName=out["deployer"])
+    iam.add_user_to_group(GroupName=out["readers"], UserName=out["auditor"])
+    return out
+
+
+def write_iam_users(w, c, iam_ids, u):
+    """The Terraform state of build_iam_users (provider v5 shapes, as in corpus/)."""
+    iam = c["iam"]
+    for key in ("deployer", "auditor"):
+        r = iam.get_user(UserName=u[key])["User"]
+        t = tagmap(iam.list_user_tags(UserName=u[key]).get("Tags"))
+        w.add("aws_iam_user", key, {
+            "arn": r["Arn"], "force_destroy": False, "id": r["UserName"], "name": r["UserName"],
+            "path": r["Path"], "permissions_boundary": None, "tags": t or None, "tags_all": t,
+            "unique_id": r["UserId"]})
+    for key in ("ops", "readers"):
+        g = iam.get_group(GroupName=u[key])["Group"]
+        w.add("aws_iam_group", key, {
+            "arn": g["Arn"], "id": g["GroupName"], "name": g["GroupName"], "path": g["Path"],
+            "unique_id": g["GroupId"]})
+    up = iam.get_user_policy(UserName=u["deployer"], PolicyName="deploy")
+    doc = up["PolicyDocument"]
+    w.add("aws_iam_user_policy", "deploy", {
+        "id": "%s:deploy" % u["deployer"], "name": "deploy", "name_prefix": "",
+        "policy": doc if isinstance(doc, str) else json.dumps(doc), "user": u["deployer"]})
+    w.add("aws_iam_user_policy_attachment", "deployer_read", {
+        "id": "%s-20261123101500123400000002" % u["deployer"], "policy_arn": iam_ids["policy_read"],
+        "user": u["deployer"]})
+    gp = iam.get_group_policy(GroupName=u["ops"], PolicyName="ops")
+    doc = gp["PolicyDocument"]
+    w.add("aws_iam_group_policy", "ops", {
+        "group": u["ops"], "id": "%s:ops" % u["ops"], "name": "ops", "name_prefix": None,
+        "policy": doc if isinstance(doc, str) else json.dumps(doc)})
+    w.add("aws_iam_group_policy_attachment", "ops_logs", {
+        "group": u["ops"], "id": "%s-20261123101500123400000003" % u["ops"],
+        "policy_arn": iam_ids["policy_logs"]})
+    w.add("aws_iam_group_membership", "ops", {
+        "group": u["ops"], "id": "ops-members", "name": "ops-members", "users": [u["deployer"]]})
+    w.add("aws_iam_user_group_membership", "auditor", {
+        "groups": [u["readers"]], "id": "terraform-20261123101500123400000004", "user": u["auditor"]})
+    return w
+
+
 def build_region(c, region, iam, cidr2="10.0", with_eks=True, prefix="prod", eks_name=None,
                  spare=True):
     """Networking + EKS of one region. Returns ids."""

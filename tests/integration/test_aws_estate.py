@@ -85,11 +85,13 @@ def main():
             moto.reset(seed=7)
             cs = {r: est.clients(moto.url, r) for r in REGIONS}
             iam = est.build_iam(cs[REGIONS[0]])
+            users = est.build_iam_users(cs[REGIONS[0]], iam)
             ests = {}
             for i, r in enumerate(REGIONS):
                 ests[r] = est.build_region(cs[r], r, iam, cidr2="10.%d" % (i * 2),
                                            eks_name="prod-eks-%s" % r)
-            doc = est.write_state(cs, iam, ests).document()
+            doc = est.write_iam_users(est.write_state(cs, iam, ests), cs[REGIONS[0]], iam,
+                                      users).document()
             est.commit_state(repo, "envs/prod.tfstate", doc)
             nstate = sum(len(r["instances"]) for r in doc["resources"])
 
@@ -132,6 +134,15 @@ def main():
             inline["Statement"] = [dict(inline["Statement"][0], Action=["s3:GetObject", "s3:PutObject"])]
             iamc.put_role_policy(RoleName="app-node", PolicyName="s3-read",
                                  PolicyDocument=json.dumps(inline))                # inline changed
+            # users and groups: created by hand, policy attached, added to a group, removed from
+            # the only group of a membership resource, group inline policy edited
+            iamc.create_user(UserName="hand-user")                                  # unmanaged user
+            iamc.attach_user_policy(UserName=users["auditor"], PolicyArn=iam["policy_logs"])
+            iamc.add_user_to_group(GroupName=users["readers"], UserName=users["deployer"])
+            iamc.remove_user_from_group(GroupName=users["readers"], UserName=users["auditor"])
+            ops = dict(est.POLICY_OPS)
+            ops["Statement"] = [dict(ops["Statement"][0], Action=["ec2:*"])]
+            iamc.put_group_policy(GroupName=users["ops"], PolicyName="ops", PolicyDocument=json.dumps(ops))
             eks = cs["eu-west-1"]["eks"]
             # cluster config (logging: moto replaces a partial resourcesVpcConfig wholesale,
             # where AWS merges it, so the VPC config is not the field to change here)
@@ -161,6 +172,11 @@ def main():
                 ("changed", "aws_iam_role", "app-flowlogs"): ["assume_role_policy"],
                 ("changed", "aws_iam_role_policy", "app-node:s3-read"): ["policy"],
                 ("changed", "aws_eks_cluster", "prod-eks-eu-west-1"): ["enabled_cluster_log_types"],
+                ("unmanaged", "aws_iam_user", "hand-user"): [],
+                ("changed", "aws_iam_user", users["auditor"]): ["managed_policy_arns"],
+                ("changed", "aws_iam_user", users["deployer"]): ["groups"],
+                ("missing", "aws_iam_user_group_membership", "terraform-20261123101500123400000004"): [],
+                ("changed", "aws_iam_group_policy", users["ops"] + ":ops"): ["policy"],
             }
             rc, rep, err = scan(moto, repo, tmp, "drift")
             check(rep is not None, "drift scan wrote no report: %s" % err[-800:])
@@ -270,6 +286,61 @@ resource "aws_iam_role_policy" "app" {
     Version = "2012-10-17"
     Statement = [{ Effect = "Allow", Action = ["ec2:Describe*"], Resource = "*" }]
   })
+}
+resource "aws_iam_policy" "deploy" {
+  name   = "tf-deploy"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = ["s3:PutObject"], Resource = "*" }]
+  })
+}
+resource "aws_iam_user" "ci" {
+  name = "tf-ci"
+  path = "/ci/"
+  tags = { Team = "platform" }
+}
+resource "aws_iam_user" "audit" {
+  name = "tf-audit"
+}
+resource "aws_iam_user_policy" "ci" {
+  name = "inline"
+  user = aws_iam_user.ci.name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = ["ec2:Describe*"], Resource = "*" }]
+  })
+}
+resource "aws_iam_user_policy_attachment" "ci" {
+  user       = aws_iam_user.ci.name
+  policy_arn = aws_iam_policy.deploy.arn
+}
+resource "aws_iam_group" "ops" {
+  name = "tf-ops"
+}
+resource "aws_iam_group" "readers" {
+  name = "tf-readers"
+  path = "/audit/"
+}
+resource "aws_iam_group_policy" "ops" {
+  name  = "ops"
+  group = aws_iam_group.ops.name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = ["logs:Get*"], Resource = "*" }]
+  })
+}
+resource "aws_iam_group_policy_attachment" "ops" {
+  group      = aws_iam_group.ops.name
+  policy_arn = aws_iam_policy.deploy.arn
+}
+resource "aws_iam_group_membership" "ops" {
+  name  = "tf-ops-members"
+  group = aws_iam_group.ops.name
+  users = [aws_iam_user.ci.name]
+}
+resource "aws_iam_user_group_membership" "audit" {
+  user   = aws_iam_user.audit.name
+  groups = [aws_iam_group.readers.name]
 }
 """
 

@@ -11,8 +11,12 @@ privilege escalation scoped to ${aws:username} (not a finding), Deny * cancellin
 Time-based parts (IAM-11 stale roles, IAM-15 key rotation) cannot be aged in moto: a second run
 with the thresholds at 0 days shows the same objects flip (the aged cases, RoleLastUsed — moto
 never sets it — and root-account rows — moto's credential report has none — are in the
-saved-inventory unit tests). Users/groups are not collected (IAM-12 says not_evaluated) and
-role-less instance profiles are invisible to GetAccountAuthorizationDetails (IAM-13 part). Exit 77 (skipped) only when moto_server or boto3 is missing.
+saved-inventory unit tests). Users and groups come from the same GetAccountAuthorizationDetails
+(Filter User, Group): a user with an admin inline policy (IAM-01, IAM-12), a user with a managed
+policy attached directly (IAM-12), a group with AdministratorAccess and a member (IAM-02 on the
+group, the member quiet), a group with an inline policy (IAM-12); ListInstanceProfiles (posture
+only) shows the instance profile without a role (IAM-13). Exit 77 (skipped) only when moto_server
+or boto3 is missing.
 """
 import json
 
@@ -115,6 +119,21 @@ def build(c, moto):
     for name, r in (("admin-profile", "admin-role"), ("plain-profile", "readonly-role")):
         iam.create_instance_profile(InstanceProfileName=name)
         iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=r)
+    # users and groups (GAAD UserDetailList / GroupDetailList)
+    iam.create_user(UserName="u-admin")
+    iam.put_user_policy(UserName="u-admin", PolicyName="u-admin-inline", PolicyDocument=P(allow("*")))
+    iam.create_user(UserName="u-compliant")
+    iam.create_user(UserName="u-direct")
+    iam.attach_user_policy(UserName="u-direct", PolicyArn=READONLY)
+    iam.create_group(GroupName="g-admins")
+    iam.attach_group_policy(GroupName="g-admins", PolicyArn=ADMIN)
+    iam.create_user(UserName="u-member")
+    iam.add_user_to_group(GroupName="g-admins", UserName="u-member")
+    iam.add_user_to_group(GroupName="g-admins", UserName="u-compliant")
+    iam.create_group(GroupName="g-inline")
+    iam.put_group_policy(GroupName="g-inline", PolicyName="g-inline-read",
+                         PolicyDocument=P(allow("s3:GetObject", "arn:aws:s3:::b/*")))
+    iam.create_group(GroupName="g-plain")
     # IAM-14: public instance with an admin profile vs public instance with a read-only profile
     vpc = ec2.create_vpc(CidrBlock="10.80.0.0/16")["Vpc"]["VpcId"]
     sn = ec2.create_subnet(VpcId=vpc, CidrBlock="10.80.1.0/24")["Subnet"]["SubnetId"]
@@ -182,13 +201,28 @@ def verify(reports, o, c):
             evidence=lambda f: f["evidence"].get("last_used_date") in (None, ""))
     r.fires("IAM-12", "inline-role", "inline role policy", sub="inline")
     r.quiet("IAM-12", "readonly-role", "managed policies only")
-    # users and groups are not collected by the provider (GAAD filter Role/Policy only): say so
-    r.not_evaluated("IAM-12", "aws_iam_user", "direct user grants cannot be checked")
+    # users and groups, collected from GAAD
+    r.fires("IAM-01", "u-admin", "user inline policy grants full admin", sub="inline:u-admin-inline", sev="high")
+    r.fires("IAM-12", "u-admin", "user inline policy", sub="inline")
+    r.fires("IAM-12", "u-direct", "managed policy attached to the user directly", sub="direct-managed",
+            evidence=ev_has("ReadOnlyAccess"))
+    r.quiet("IAM-12", "u-direct", "no inline policy", sub="inline")
+    r.fires("IAM-02", "g-admins", "AdministratorAccess attached to a group", sub=ADMIN, sev="high")
+    r.quiet("IAM-12", "g-admins", "managed policies only")
+    r.fires("IAM-12", "g-inline", "group inline policy", sub="inline")
+    r.quiet("IAM-12", "g-plain", "group without policies")
+    for u in ("u-compliant", "u-member"):
+        for rule in ("IAM-01", "IAM-02", "IAM-04", "IAM-05", "IAM-06", "IAM-12"):
+            r.quiet(rule, u, "permissions only through a group")
+    r.quiet("IAM-01", "u-direct", "ReadOnlyAccess is not admin")
+    r.quiet("IAM-02", "u-direct", "ReadOnlyAccess attached")
     r.fires("IAM-13", o["orphan-policy"], "customer-managed policy with no attachment", sub="unattached-policy")
     r.quiet("IAM-13", o["cm-scoped"], "attached policy", sub="unattached-policy")
     # an instance profile with no role is invisible to GetAccountAuthorizationDetails (it lists
-    # profiles inside RoleDetailList): the provider does not call ListInstanceProfiles (gap, reported)
+    # profiles inside RoleDetailList): posture adds ListInstanceProfiles
+    r.fires("IAM-13", "empty-profile", "instance profile without a role", sub="profile-without-role")
     r.quiet("IAM-13", "plain-profile", "instance profile with a role")
+    r.quiet("IAM-13", "admin-profile", "instance profile with a role")
     r.fires("IAM-13", o["i_none"], "instance without a profile", sub="instance-without-profile")
     r.quiet("IAM-13", o["i_plain"], "instance with a profile")
     c.check(bool(o["i_admin_ip"]) and bool(o["i_plain_ip"]), "estate: both instances have public IPs")
@@ -207,7 +241,7 @@ def verify(reports, o, c):
         hit = [(f["rule"], f["resource_id"]) for f in rep.doc["findings"]
                if o["slr"] in f["resource_id"] or "aws-service-role" in json.dumps(f.get("evidence"))]
         c.check(not hit, "%sservice-linked role %s never reported (%s)" % (rep.label, o["slr"], hit))
-    r.never_not_evaluated({"IAM-%02d" % i for i in range(1, 16)} - {"IAM-12"})
+    r.never_not_evaluated({"IAM-%02d" % i for i in range(1, 16)})
 
 
 if __name__ == "__main__":

@@ -596,6 +596,103 @@ static void test_aws_map__iam_service_linked_and_encoded_trust_policy(void **sta
 	dm_ctx_free(ctx);
 }
 
+static void test_aws_map__iam_users_groups_and_role_less_profiles(void **state)
+{
+	dm_ctx *ctx = NULL;
+	xmlDocPtr doc;
+	aws_reslist l = AWS_RESLIST_INIT;
+	aws_res *u, *g, *ip;
+	char *marker = (char *)"x";
+
+	(void)state;
+	assert_int_equal(dm_ctx_new(&ctx), 0);
+	doc = load_xml(ctx, "iam_GetAccountAuthorizationDetails_users.xml");
+	assert_int_equal(aws_iam_map_details(&l, doc, &MC), 0);
+	assert_int_equal(count_type(&l, "aws_iam_user"), 2);
+	assert_int_equal(count_type(&l, "aws_iam_group"), 1);
+	/* GAAD shows only the profile inside a role */
+	assert_int_equal(count_type(&l, "aws_iam_instance_profile"), 1);
+	assert_non_null(aws_reslist_find(&l, "aws_iam_instance_profile", "web-profile"));
+
+	u = aws_reslist_find(&l, "aws_iam_user", "alice");
+	assert_non_null(u);
+	assert_string_equal(sattr(u, "name"), "alice");
+	assert_string_equal(sattr(u, "path"), "/people/");
+	assert_string_equal(sattr(u, "arn"), "arn:aws:iam::123456789012:user/people/alice");
+	assert_string_equal(sattr(u, "unique_id"), "an5v9g5yqv5qdtntzpjw");
+	assert_string_equal(sattr(u, "permissions_boundary"), "arn:aws:iam::123456789012:policy/deploy");
+	assert_json(json_object_get(u->attrs, "tags"), "{\"Team\":\"ops\"}");
+	assert_json(json_object_get(u->attrs, "managed_policy_arns"),
+		    "[\"arn:aws:iam::123456789012:policy/deploy\"]");
+	/* percent-encoded inline policy: decoded, as for roles */
+	assert_json(json_object_get(u->attrs, "inline_policy"),
+		    "[{\"name\":\"admin\",\"policy\":\"{\\\"Version\\\": \\\"2012-10-17\\\", \\\"Statement\\\": "
+		    "[{\\\"Effect\\\": \\\"Allow\\\", \\\"Action\\\": \\\"*\\\", \\\"Resource\\\": \\\"*\\\"}]}\"}]");
+	assert_json(json_object_get(u->attrs, "groups"), "[\"admins\"]");
+	assert_int_equal(u->flags, 0);
+
+	u = aws_reslist_find(&l, "aws_iam_user", "bob");
+	assert_string_equal(sattr(u, "path"), "/");
+	assert_string_equal(sattr(u, "permissions_boundary"), "");
+	assert_json(json_object_get(u->attrs, "tags"), "{}");
+	assert_json(json_object_get(u->attrs, "managed_policy_arns"), "[]");
+	assert_json(json_object_get(u->attrs, "inline_policy"), "[]");
+	assert_json(json_object_get(u->attrs, "groups"), "[\"admins\"]");
+
+	g = aws_reslist_find(&l, "aws_iam_group", "admins");
+	assert_non_null(g);
+	assert_string_equal(sattr(g, "name"), "admins");
+	assert_string_equal(sattr(g, "path"), "/");
+	assert_string_equal(sattr(g, "arn"), "arn:aws:iam::123456789012:group/admins");
+	assert_string_equal(sattr(g, "unique_id"), "k5cvkqgqnhn70pr59gi1");
+	assert_json(json_object_get(g->attrs, "managed_policy_arns"),
+		    "[\"arn:aws:iam::aws:policy/AdministratorAccess\"]");
+	assert_json(json_object_get(g->attrs, "inline_policy"),
+		    "[{\"name\":\"read\",\"policy\":\"{\\\"Version\\\": \\\"2012-10-17\\\", \\\"Statement\\\": "
+		    "[{\\\"Effect\\\": \\\"Allow\\\", \\\"Action\\\": \\\"ec2:Describe*\\\", \\\"Resource\\\": \\\"*\\\"}]}\"}]");
+	assert_null(json_object_get(g->attrs, "groups"));
+	/* a second page repeating a user does not duplicate it */
+	assert_int_equal(aws_iam_map_details(&l, doc, &MC), 0);
+	assert_int_equal(count_type(&l, "aws_iam_user"), 2);
+	assert_int_equal(count_type(&l, "aws_iam_group"), 1);
+	xmlFreeDoc(doc);
+
+	/* ListInstanceProfiles adds the role-less profile and keeps the one already mapped */
+	doc = load_xml(ctx, "iam_ListInstanceProfiles.xml");
+	assert_int_equal(aws_iam_map_instance_profiles(&l, doc), 0);
+	assert_int_equal(aws_iam_next_marker(doc, &marker), 0);
+	assert_null(marker);
+	assert_int_equal(count_type(&l, "aws_iam_instance_profile"), 2);
+	ip = aws_reslist_find(&l, "aws_iam_instance_profile", "orphan-profile");
+	assert_non_null(ip);
+	assert_string_equal(sattr(ip, "role"), "");
+	assert_string_equal(sattr(ip, "arn"), "arn:aws:iam::123456789012:instance-profile/orphan-profile");
+	ip = aws_reslist_find(&l, "aws_iam_instance_profile", "web-profile");
+	assert_string_equal(sattr(ip, "role"), "web");
+	xmlFreeDoc(doc);
+
+	/* a body that is not a ListInstanceProfiles answer is a parse error, never "no profiles" */
+	{
+		static const char other[] = "<ListRolesResponse><ListRolesResult/></ListRolesResponse>";
+		static const char page[] =
+			"<ListInstanceProfilesResponse><ListInstanceProfilesResult><InstanceProfiles/>"
+			"<IsTruncated>true</IsTruncated><Marker>m2</Marker></ListInstanceProfilesResult>"
+			"</ListInstanceProfilesResponse>";
+
+		assert_int_equal(aws_xml_parse(ctx, other, sizeof(other) - 1, "t", &doc), 0);
+		assert_int_equal(aws_iam_map_instance_profiles(&l, doc), DM_EPARSE);
+		xmlFreeDoc(doc);
+		assert_int_equal(aws_xml_parse(ctx, page, sizeof(page) - 1, "t", &doc), 0);
+		assert_int_equal(aws_iam_map_instance_profiles(&l, doc), 0);
+		assert_int_equal(aws_iam_next_marker(doc, &marker), 0);
+		assert_string_equal(marker, "m2");
+		free(marker);
+		xmlFreeDoc(doc);
+	}
+	aws_reslist_free(&l);
+	dm_ctx_free(ctx);
+}
+
 /* ---- EKS ----------------------------------------------------------------------------- */
 
 static void test_aws_map__eks_cluster_and_node_group(void **state)
@@ -1044,6 +1141,7 @@ int main(void)
 		cmocka_unit_test(test_aws_map__small_parsers),
 		cmocka_unit_test(test_aws_map__iam_roles_policies_and_profiles),
 		cmocka_unit_test(test_aws_map__iam_service_linked_and_encoded_trust_policy),
+		cmocka_unit_test(test_aws_map__iam_users_groups_and_role_less_profiles),
 		cmocka_unit_test(test_aws_map__eks_cluster_and_node_group),
 		cmocka_unit_test(test_aws_scan__follows_every_token_and_reports_complete_scopes),
 		cmocka_unit_test(test_aws_scan__no_attribute_calls_when_state_lacks_them),

@@ -10,7 +10,8 @@ static const char *const live_types[] = {
 	"aws_route_table_association", "aws_main_route_table_association", "aws_internet_gateway",
 	"aws_nat_gateway", "aws_eip", "aws_vpc_peering_connection", "aws_network_acl",
 	"aws_network_acl_association", "aws_flow_log", "aws_vpc_endpoint", "aws_iam_role",
-	"aws_iam_policy", "aws_iam_instance_profile", "aws_eks_cluster", "aws_eks_node_group"
+	"aws_iam_policy", "aws_iam_instance_profile", "aws_eks_cluster", "aws_eks_node_group",
+	"aws_iam_user", "aws_iam_group"
 };
 
 static const struct {
@@ -26,6 +27,12 @@ static const struct {
 	{ "aws_iam_role_policy", "aws_iam_role" },
 	{ "aws_network_acl_rule", "aws_network_acl" },
 	{ "aws_network_acl_association", "aws_network_acl" },
+	{ "aws_iam_user_policy", "aws_iam_user" },
+	{ "aws_iam_group_policy", "aws_iam_group" },
+	{ "aws_iam_user_policy_attachment", "aws_iam_user" },
+	{ "aws_iam_group_policy_attachment", "aws_iam_group" },
+	{ "aws_iam_user_group_membership", "aws_iam_user" },
+	{ "aws_iam_group_membership", "aws_iam_user" },
 }, defaults[] = {
 	{ "aws_default_vpc", "aws_vpc" },
 	{ "aws_default_subnet", "aws_subnet" },
