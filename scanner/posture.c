@@ -7,7 +7,9 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <arpa/inet.h>
+#include <openssl/evp.h>
 #include "posture_internal.h"
 
 /* ---- small containers --------------------------------------------------- */
@@ -410,6 +412,66 @@ const char *dm__pst_tag(const dm_resource *r, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* ---- pointer-pair map ------------------------------------------------------------ */
+
+static size_t pmap_hash(const void *k1, const void *k2)
+{
+	uint64_t h = (uint64_t)(uintptr_t)k1 * 0x9e3779b97f4a7c15ull;
+
+	h ^= (uint64_t)(uintptr_t)k2 * 0xc2b2ae3d27d4eb4full;
+	h ^= h >> 29;
+	return (size_t)h;
+}
+
+static pst_pmap_slot *pmap_find(pst_pmap_slot *slots, size_t cap, const void *k1, const void *k2)
+{
+	size_t i = pmap_hash(k1, k2) & (cap - 1);
+
+	while (slots[i].k1 && (slots[i].k1 != k1 || slots[i].k2 != k2))
+		i = (i + 1) & (cap - 1);
+	return &slots[i];
+}
+
+void *dm__pst_pmap_get(const pst_pmap *m, const void *k1, const void *k2)
+{
+	return m->cap && k1 ? pmap_find(m->slots, m->cap, k1, k2)->v : NULL;
+}
+
+int dm__pst_pmap_put(pst_pmap *m, const void *k1, const void *k2, void *v)
+{
+	pst_pmap_slot *sl;
+
+	if (!k1)
+		return DM_EINVAL;
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t ncap = m->cap ? m->cap * 2 : 64, i;
+		pst_pmap_slot *ns = dm__calloc(ncap, sizeof(*ns));
+		if (!ns)
+			return DM_ENOMEM;
+		for (i = 0; i < m->cap; i++) {
+			if (m->slots[i].k1)
+				*pmap_find(ns, ncap, m->slots[i].k1, m->slots[i].k2) = m->slots[i];
+		}
+		free(m->slots);
+		m->slots = ns;
+		m->cap = ncap;
+	}
+	sl = pmap_find(m->slots, m->cap, k1, k2);
+	if (!sl->k1) {
+		sl->k1 = k1;
+		sl->k2 = k2;
+		m->n++;
+	}
+	sl->v = v;
+	return 0;
+}
+
+void dm__pst_pmap_free(pst_pmap *m)
+{
+	free(m->slots);
+	memset(m, 0, sizeof(*m));
+}
+
 /* ---- the run: indexes ----------------------------------------------------------- */
 
 pst_vec *dm__pst_vec_new(pst_run *run)
@@ -439,6 +501,36 @@ const char *dm__pst_intern(pst_run *run, const char *s)
 	return dm__arena_strdup(run->arena, s);
 }
 
+json_t *dm__pst_jstr(pst_run *run, const char *s)
+{
+	json_t *j;
+
+	if (!s)
+		return NULL;
+	j = dm__strmap_get(run->jstr_cache, s);
+	if (j)
+		return json_incref(j);
+	j = json_string(s);
+	/* keyed by the JSON string's own buffer, alive while the cache holds it */
+	if (!j || dm__strmap_put(run->jstr_cache, json_string_value(j), j) < 0)
+		return j;
+	return json_incref(j);
+}
+
+json_t *dm__pst_jint(pst_run *run, long long v)
+{
+	json_t **slot;
+
+	if (v < 0 || v > 65535)
+		return json_integer(v);
+	if (!run->jint_cache && !(run->jint_cache = dm__calloc(65536, sizeof(json_t *))))
+		return json_integer(v);
+	slot = &run->jint_cache[v];
+	if (!*slot && !(*slot = json_integer(v)))
+		return NULL;
+	return json_incref(*slot);
+}
+
 static const pst_vec empty_vec;
 
 const pst_vec *dm__pst_type(pst_run *run, const char *type)
@@ -446,17 +538,6 @@ const pst_vec *dm__pst_type(pst_run *run, const char *type)
 	const pst_vec *v = dm__strmap_get(run->bytype, type);
 
 	return v ? v : &empty_vec;
-}
-
-static const char *key2(pst_run *run, const char *a, const char *b)
-{
-	dm_buf k = DM_BUF_INIT;
-	const char *s = NULL;
-
-	if (dm__buf_printf(&k, "%s\x1f%s", a ? a : "", b ? b : "") == 0)
-		s = dm__arena_strdup(run->arena, k.ptr);
-	dm__buf_free(&k);
-	return s;
 }
 
 const dm_resource *dm__pst_get(pst_run *run, const char *type, const char *id)
@@ -479,29 +560,75 @@ const dm_resource *dm__pst_get(pst_run *run, const char *type, const char *id)
 int dm__pst_index(pst_run *run)
 {
 	size_t i, n = dm_inventory_count(run->inv);
+	const char *last_type = NULL;
+	pst_vec *last_v = NULL;
 
 	for (i = 0; i < n; i++) {
 		const dm_resource *r = dm_inventory_at(run->inv, i);
 		pst_vec *v;
-		const char *k;
 		if (!r->type || !r->id || (r->flags & DM_RES_DATA))
 			continue;
-		v = dm__strmap_get(run->bytype, r->type);
+		/* resources come in runs of one type: skip the lookup while it repeats */
+		v = last_type && (r->type == last_type || strcmp(r->type, last_type) == 0)
+			    ? last_v : dm__strmap_get(run->bytype, r->type);
 		if (!v) {
 			const char *t = dm__pst_intern(run, r->type);
 			v = dm__pst_vec_new(run);
 			if (!v || !t || dm__strmap_put(run->bytype, t, v) < 0)
 				return DM_ENOMEM;
 		}
+		last_type = r->type;
+		last_v = v;
 		if (dm__pst_vec_push(v, r) < 0)
 			return DM_ENOMEM;
-		k = key2(run, r->type, r->id);
-		if (!k)
+	}
+	/* "type\x1fid" -> resource, first resource wins: put() replaces, so walk backwards */
+	for (i = n; i-- > 0;) {
+		const dm_resource *r = dm_inventory_at(run->inv, i);
+		size_t lt, li;
+		char *kk;
+		if (!r->type || !r->id || (r->flags & DM_RES_DATA))
+			continue;
+		lt = strlen(r->type);
+		li = strlen(r->id);
+		kk = dm__arena_alloc(run->arena, lt + li + 2);
+		if (!kk)
 			return DM_ENOMEM;
-		if (!dm__strmap_get(run->byid, k) && dm__strmap_put(run->byid, k, (void *)r) < 0)
+		memcpy(kk, r->type, lt);
+		kk[lt] = '\x1f';
+		memcpy(kk + lt + 1, r->id, li + 1);
+		if (dm__strmap_put(run->byid, kk, (void *)r) < 0)
 			return DM_ENOMEM;
 	}
 	return 0;
+}
+
+const pst_eni *dm__pst_enis(pst_run *run)
+{
+	const pst_vec *v = dm__pst_type(run, "aws_network_interface");
+	size_t i, j;
+
+	if (run->eni_info || !v->n)
+		return run->eni_info;
+	run->eni_info = dm__arena_alloc(run->arena, v->n * sizeof(*run->eni_info));
+	for (i = 0; run->eni_info && i < v->n; i++) {
+		const dm_resource *eni = v->v[i];
+		const json_t *sgs = json_object_get(eni->attrs, "security_groups"), *g;
+		pst_eni *e = &run->eni_info[i];
+		size_t nsg = json_array_size(sgs);
+		e->subnet = dm__pst_get(run, "aws_subnet", dm__pst_str(eni->attrs, "subnet_id"));
+		e->sgs = nsg ? dm__arena_alloc(run->arena, nsg * sizeof(*e->sgs)) : NULL;
+		if (nsg && !e->sgs) {
+			run->eni_info = NULL; /* the arena keeps the partial array */
+			break;
+		}
+		json_array_foreach(sgs, j, g) {
+			const dm_resource *sg = dm__pst_get(run, "aws_security_group", json_string_value(g));
+			if (sg)
+				e->sgs[e->nsgs++] = sg;
+		}
+	}
+	return run->eni_info;
 }
 
 int dm__pst_rule_on(pst_run *run, const char *rule)
@@ -588,6 +715,52 @@ int dm__pst_need(pst_run *run, const char *rule, const char *type, const char *a
 	return 0;
 }
 
+/*
+ * The findings array: big blocks (huge-page backed from 2 MiB, pages touched
+ * only as written), first sized for one finding per resource so that large
+ * runs rarely copy it, then doubled.
+ */
+static int grow_findings(dm_posture *p)
+{
+	size_t ncap, hint = dm_inventory_count(p->inv) + 256;
+	dm_posture_finding *nf;
+
+	if (p->nf < p->capf)
+		return 0;
+	ncap = p->capf ? p->capf * 2 : hint;
+	if (ncap > SIZE_MAX / 2 / sizeof(*p->f))
+		return DM_ENOMEM;
+	nf = dm__big_alloc(ncap * sizeof(*p->f));
+	if (!nf)
+		return DM_ENOMEM;
+	if (p->nf)
+		memcpy(nf, p->f, p->nf * sizeof(*p->f));
+	dm__big_free(p->f, p->capf * sizeof(*p->f));
+	p->f = nf;
+	p->capf = ncap;
+	return 0;
+}
+
+/* sha256 hex of the fingerprint key, through one digest context per run (no fetch per finding) */
+static void fingerprint_hex(pst_run *run, const char *key, size_t len, char hex[65])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+
+	if (!run->md_ctx || !EVP_DigestInit_ex(run->md_ctx, run->md, NULL) ||
+	    !EVP_DigestUpdate(run->md_ctx, key, len) || !EVP_DigestFinal_ex(run->md_ctx, md, &mdlen) ||
+	    mdlen < 32) {
+		dm__sha256_hex(key, len, hex);
+		return;
+	}
+	for (i = 0; i < 32; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
+	}
+	hex[64] = '\0';
+}
+
 int dm__pst_add(pst_run *run, const char *rule, dm_severity sev, const dm_resource *r,
 		const char *subkey, json_t *evidence, const dm_posture_compliance *comp, size_t ncomp,
 		const char *fmt, ...)
@@ -621,11 +794,11 @@ int dm__pst_add(pst_run *run, const char *rule, dm_severity sev, const dm_resour
 		fpkey = fp.ptr;
 		fplen = fp.len;
 	}
-	dm__sha256_hex(fpkey, fplen, hex);
+	fingerprint_hex(run, fpkey, fplen, hex);
 	hex[32] = '\0';
 	if (dm__strmap_get(p->fp_seen, hex)) /* same finding twice (two paths): keep the first */
 		goto done;
-	if (dm__grow((void **)&p->f, &p->capf, p->nf + 1, sizeof(*p->f)) < 0) {
+	if (grow_findings(p) < 0) {
 		rc = DM_ENOMEM;
 		goto done;
 	}
@@ -766,17 +939,18 @@ static int cmp_finding(const void *a, const void *b)
 	const dm_posture_finding *x = a, *y = b;
 	int c;
 
+	/* the same pointer is the same string (rule ids, shared account/region strings) */
 	if (x->severity != y->severity)
 		return x->severity > y->severity ? -1 : 1;
-	if ((c = strcmp(x->rule, y->rule)) != 0)
+	if (x->rule != y->rule && (c = strcmp(x->rule, y->rule)) != 0)
 		return c;
-	if ((c = strcmp(x->account, y->account)) != 0)
+	if (x->account != y->account && (c = strcmp(x->account, y->account)) != 0)
 		return c;
-	if ((c = strcmp(x->region, y->region)) != 0)
+	if (x->region != y->region && (c = strcmp(x->region, y->region)) != 0)
 		return c;
-	if ((c = strcmp(x->resource_id, y->resource_id)) != 0)
+	if (x->resource_id != y->resource_id && (c = strcmp(x->resource_id, y->resource_id)) != 0)
 		return c;
-	return strcmp(x->subkey, y->subkey);
+	return x->subkey == y->subkey ? 0 : strcmp(x->subkey, y->subkey);
 }
 
 static int cmp_ne(const void *a, const void *b)
@@ -849,6 +1023,13 @@ static double mono_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+static long minor_faults(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_minflt : 0;
+}
+
 static void run_free(pst_run *run)
 {
 	size_t i;
@@ -872,6 +1053,21 @@ static void run_free(pst_run *run)
 	dm__strmap_free(run->complete);
 	dm__strmap_free(run->atom_cache);
 	dm__strmap_free(run->nacl_cache);
+	free(run->atom_tmp);
+	dm__pst_pmap_free(&run->atom_by_sg);
+	{
+		size_t it = 0;
+		void *v;
+		while (dm__strmap_next(run->jstr_cache, &it, NULL, &v))
+			json_decref(v);
+		dm__strmap_free(run->jstr_cache);
+		for (it = 0; run->jint_cache && it < 65536; it++)
+			json_decref(run->jint_cache[it]);
+		free(run->jint_cache);
+	}
+	dm__pst_doc_cache_free(run);
+	EVP_MD_CTX_free(run->md_ctx);
+	EVP_MD_free(run->md);
 	dm__arena_free(run->arena);
 }
 
@@ -882,6 +1078,7 @@ int dm_posture_run(dm_posture **out, dm_ctx *ctx, const dm_inventory *live,
 	dm_posture *p = NULL;
 	dm_posture_config *defaults = NULL;
 	double t[5];
+	long flt[5];
 	size_t n;
 	int rc = 0;
 
@@ -899,7 +1096,7 @@ int dm_posture_run(dm_posture **out, dm_ctx *ctx, const dm_inventory *live,
 	n = dm_inventory_count(live);
 	p = dm__calloc(1, sizeof(*p));
 	if (!p || dm__arena_new(&p->arena) < 0 || dm__strmap_new(&p->ne_seen, 64) < 0 ||
-	    dm__strmap_new(&p->fp_seen, 256) < 0) {
+	    dm__strmap_new(&p->fp_seen, n / 2 + 256) < 0) {
 		rc = dm__error(ctx, DM_ENOMEM, "posture: out of memory");
 		goto done;
 	}
@@ -916,32 +1113,41 @@ int dm_posture_run(dm_posture **out, dm_ctx *ctx, const dm_inventory *live,
 	    dm__strmap_new(&run.sg_enis, 1024) < 0 || dm__strmap_new(&run.sg_refd, 1024) < 0 ||
 	    dm__strmap_new(&run.subnet_enis, 1024) < 0 || dm__strmap_new(&run.role_priv, 256) < 0 ||
 	    dm__strmap_new(&run.profile_role, 256) < 0 || dm__strmap_new(&run.complete, 64) < 0 ||
-	    dm__strmap_new(&run.atom_cache, 1024) < 0 || dm__strmap_new(&run.nacl_cache, 256) < 0) {
+	    dm__strmap_new(&run.atom_cache, 1024) < 0 || dm__strmap_new(&run.nacl_cache, 256) < 0 ||
+	    dm__strmap_new(&run.doc_cache, 256) < 0 || dm__strmap_new(&run.jstr_cache, 1024) < 0) {
 		rc = dm__error(ctx, DM_ENOMEM, "posture: out of memory");
 		goto done;
 	}
 	p->framework = cfg->framework ? dm__arena_strdup(p->arena, cfg->framework) : NULL;
+	run.md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	run.md_ctx = run.md ? EVP_MD_CTX_new() : NULL; /* NULL: dm__sha256_hex per finding */
 	t[0] = mono_ms();
+	flt[0] = minor_faults();
 	if ((rc = dm__pst_index(&run)) < 0) {
 		rc = dm__error(ctx, rc, "posture: out of memory indexing the inventory");
 		goto done;
 	}
 	t[1] = mono_ms();
+	flt[1] = minor_faults();
 	if ((rc = dm__pst_net_rules(&run)) < 0)
 		goto done;
 	t[2] = mono_ms();
+	flt[2] = minor_faults();
 	if ((rc = dm__pst_iam_rules(&run)) < 0 || (rc = dm__pst_eks_rules(&run)) < 0)
 		goto done;
 	t[3] = mono_ms();
+	flt[3] = minor_faults();
 	if ((rc = dm__pst_segmentation(&run)) < 0)
 		goto done;
 	t[4] = mono_ms();
+	flt[4] = minor_faults();
 	if ((rc = absent_inputs(&run)) < 0) {
 		rc = dm__error(ctx, rc, "posture: out of memory");
 		goto done;
 	}
 	dm__log(ctx, DM_LOG_DEBUG, "posture: index %.0f ms, network %.0f ms, iam+eks %.0f ms, segmentation %.0f ms, "
-		"%zu findings", t[1] - t[0], t[2] - t[1], t[3] - t[2], t[4] - t[3], p->nf);
+		"%zu findings; first-touch page faults %ld, %ld, %ld, %ld", t[1] - t[0], t[2] - t[1], t[3] - t[2],
+		t[4] - t[3], p->nf, flt[1] - flt[0], flt[2] - flt[1], flt[3] - flt[2], flt[4] - flt[3]);
 	filter_framework(&run);
 	if ((rc = apply_mutes(&run)) < 0) {
 		rc = dm__error(ctx, rc, "posture: out of memory applying mutes");
@@ -976,7 +1182,7 @@ void dm_posture_free(dm_posture *p)
 		return;
 	for (i = 0; i < p->nf; i++)
 		json_decref(p->f[i].evidence);
-	free(p->f);
+	dm__big_free(p->f, p->capf * sizeof(*p->f));
 	free(p->ne);
 	free(p->mutes);
 	for (i = 0; i < p->ntiers; i++)

@@ -26,11 +26,44 @@ static json_t *parse_doc(const char *text)
 	return doc;
 }
 
-static json_t *doc_of(const json_t *v)
+static const char doc_unparsable = 0; /* doc_cache value of a text that is not a JSON object */
+
+/*
+ * The policy document of an attribute (object, or JSON text parsed once per
+ * run: identical texts — the same trust policy on many roles — share one
+ * parse). New reference, read-only; NULL when not a document.
+ */
+static json_t *doc_of(pst_run *run, const json_t *v)
 {
+	const char *text;
+	json_t *doc;
+
 	if (json_is_object(v))
 		return json_incref((json_t *)v);
-	return json_is_string(v) ? parse_doc(json_string_value(v)) : NULL;
+	if (!json_is_string(v))
+		return NULL;
+	text = json_string_value(v);
+	doc = dm__strmap_get(run->doc_cache, text);
+	if (doc)
+		return doc == (const void *)&doc_unparsable ? NULL : json_incref(doc);
+	doc = parse_doc(text);
+	/* the key is the inventory's string, alive for the run; on failure just don't cache */
+	if (dm__strmap_put(run->doc_cache, text, doc ? (void *)doc : (void *)&doc_unparsable) < 0)
+		return doc;
+	return doc ? json_incref(doc) : NULL;
+}
+
+void dm__pst_doc_cache_free(pst_run *run)
+{
+	size_t it = 0;
+	void *v;
+
+	while (dm__strmap_next(run->doc_cache, &it, NULL, &v)) {
+		if (v != (const void *)&doc_unparsable)
+			json_decref(v);
+	}
+	dm__strmap_free(run->doc_cache);
+	run->doc_cache = NULL;
 }
 
 /* Statement as a list (object or array). */
@@ -396,9 +429,9 @@ static unsigned trust_flags_stmts(const dm_resource *role, const json_t *stmts)
 	return f;
 }
 
-static unsigned trust_flags(const dm_resource *role)
+static unsigned trust_flags(pst_run *run, const dm_resource *role)
 {
-	json_t *doc = doc_of(json_object_get(role->attrs, "assume_role_policy")), *stmts;
+	json_t *doc = doc_of(run, json_object_get(role->attrs, "assume_role_policy")), *stmts;
 	unsigned f;
 
 	if (!doc)
@@ -467,7 +500,7 @@ static int principal_docs(pst_run *run, const dm_resource *pr, pdocs *d)
 		const char *r;
 		snprintf(ref, sizeof(ref), "inline:%s", dm__pst_str(ip, "name"));
 		r = dm__pst_intern(run, ref);
-		if (!r || (rc = pdocs_add(d, r, doc_of(json_object_get(ip, "policy")), NULL, 1)) < 0)
+		if (!r || (rc = pdocs_add(d, r, doc_of(run, json_object_get(ip, "policy")), NULL, 1)) < 0)
 			return DM_ENOMEM;
 	}
 	arns = json_object_get(pr->attrs, "managed_policy_arns");
@@ -478,7 +511,7 @@ static int principal_docs(pst_run *run, const dm_resource *pr, pdocs *d)
 			continue;
 		pol = dm__pst_get(run, "aws_iam_policy", arn);
 		if (pol) {
-			if ((rc = pdocs_add(d, pol->id, doc_of(json_object_get(pol->attrs, "policy")), pol, 0)) < 0)
+			if ((rc = pdocs_add(d, pol->id, doc_of(run, json_object_get(pol->attrs, "policy")), pol, 0)) < 0)
 				return rc;
 		} else if (strcmp(arn, ADMIN_ARN) == 0) {
 			if ((rc = pdocs_add(d, ADMIN_ARN,
@@ -581,7 +614,8 @@ static int stmt_findings(pst_run *run, const dm_resource *owner, const pdoc *pd,
 					continue;
 				snprintf(sub, sizeof(sub), "%s:%zu:%s", pd->ref, j, s);
 				rc = dm__pst_add(run, "IAM-03", DM_SEV_MEDIUM, owner, sub,
-						 json_pack("{s:s,s:i,s:O}", "policy", pd->ref, "statement_index", (int)j,
+						 json_pack("{s:o,s:o,s:O}", "policy", dm__pst_jstr(run, pd->ref),
+							   "statement_index", dm__pst_jint(run, (long long)j),
 							   "statement", st),
 						 NULL, 0, "%s allows %s on every resource", pd->ref, s);
 				if (rc < 0)
@@ -593,7 +627,8 @@ static int stmt_findings(pst_run *run, const dm_resource *owner, const pdoc *pd,
 		    (json_object_get(st, "NotAction") || json_object_get(st, "NotResource"))) {
 			snprintf(sub, sizeof(sub), "%s:%zu", pd->ref, j);
 			rc = dm__pst_add(run, "IAM-04", DM_SEV_MEDIUM, owner, sub,
-					 json_pack("{s:s,s:i,s:O}", "policy", pd->ref, "statement_index", (int)j,
+					 json_pack("{s:o,s:o,s:O}", "policy", dm__pst_jstr(run, pd->ref),
+						   "statement_index", dm__pst_jint(run, (long long)j),
 						   "statement", st),
 					 NULL, 0, "%s has an Allow statement with %s", pd->ref,
 					 json_object_get(st, "NotAction") ? "NotAction" : "NotResource");
@@ -606,7 +641,8 @@ static int stmt_findings(pst_run *run, const dm_resource *owner, const pdoc *pd,
 		    (stmt_action(st, "sts:AssumeRole") || stmt_action(st, "iam:PassRole"))) {
 			snprintf(sub, sizeof(sub), "%s:%zu", pd->ref, j);
 			rc = dm__pst_add(run, "IAM-05", DM_SEV_HIGH, owner, sub,
-					 json_pack("{s:s,s:i,s:O}", "policy", pd->ref, "statement_index", (int)j,
+					 json_pack("{s:o,s:o,s:O}", "policy", dm__pst_jstr(run, pd->ref),
+						   "statement_index", dm__pst_jint(run, (long long)j),
 						   "statement", st),
 					 NULL, 0, "%s allows %s on a wildcard resource", pd->ref,
 					 stmt_action(st, "iam:PassRole") ? "iam:PassRole" : "sts:AssumeRole");
@@ -669,7 +705,7 @@ static int principal_rules(pst_run *run, const dm_resource *pr, dm_strmap *admin
 		} else {
 			pol = dm__pst_get(run, "aws_iam_policy", arn);
 			if (pol) {
-				json_t *doc = doc_of(json_object_get(pol->attrs, "policy")), *st = statements(doc);
+				json_t *doc = doc_of(run, json_object_get(pol->attrs, "policy")), *st = statements(doc);
 				admin = doc_admin(st) != NULL;
 				json_decref(st);
 				json_decref(doc);
@@ -680,7 +716,8 @@ static int principal_rules(pst_run *run, const dm_resource *pr, dm_strmap *admin
 		{
 			int sso = strcmp(pr->type, "aws_iam_role") == 0 && is_sso_reserved(pr);
 			rc = dm__pst_add(run, "IAM-02", sso ? DM_SEV_INFO : DM_SEV_HIGH, pr, arn,
-					 json_pack("{s:s,s:s,s:b}", "principal", pr->id, "policy_arn", arn,
+					 json_pack("{s:o,s:o,s:b}", "principal", dm__pst_jstr(run, pr->id), "policy_arn",
+						   dm__pst_jstr(run, arn),
 						   "sso_reserved_role", sso),
 					 NULL, 0, "%s %s has %s attached%s", principal_kind(pr), pr->id, arn,
 					 sso ? " (reserved SSO role)" : "");
@@ -733,7 +770,9 @@ static int principal_rules(pst_run *run, const dm_resource *pr, dm_strmap *admin
 		size_t ninl = json_array_size(json_object_get(pr->attrs, "inline_policy"));
 		if (ninl) {
 			rc = dm__pst_add(run, "IAM-12", DM_SEV_LOW, pr, "inline",
-					 json_pack("{s:s,s:i}", "principal", pr->id, "inline_policies", (int)ninl), NULL, 0,
+					 json_pack("{s:o,s:o}", "principal", dm__pst_jstr(run, pr->id), "inline_policies",
+						   dm__pst_jint(run, (long long)ninl)),
+					 NULL, 0,
 					 "%s %s has %zu inline polic%s", principal_kind(pr), pr->id, ninl,
 					 ninl == 1 ? "y" : "ies");
 			if (rc < 0)
@@ -801,15 +840,17 @@ static int trust_rules(pst_run *run, const dm_resource *role, const json_t *stmt
 				if (!guarded && !trusted) {
 					snprintf(sub, sizeof(sub), "no-external-id:%s", acct);
 					rc = dm__pst_add(run, "IAM-08", DM_SEV_HIGH, role, sub,
-							 json_pack("{s:s,s:s,s:s,s:O}", "role", role->id, "principal", s,
-								   "account", acct, "statement", st),
+							 json_pack("{s:o,s:o,s:o,s:O}", "role", dm__pst_jstr(run, role->id),
+								   "principal", dm__pst_jstr(run, s), "account",
+								   dm__pst_jstr(run, acct), "statement", st),
 							 NULL, 0, "role %s trusts account %s without ExternalId or MFA",
 							 role->id, acct);
 				} else if (!trusted && c->trusted_accounts.n) {
 					snprintf(sub, sizeof(sub), "untrusted:%s", acct);
 					rc = dm__pst_add(run, "IAM-08", DM_SEV_MEDIUM, role, sub,
-							 json_pack("{s:s,s:s,s:s,s:O}", "role", role->id, "principal", s,
-								   "account", acct, "statement", st),
+							 json_pack("{s:o,s:o,s:o,s:O}", "role", dm__pst_jstr(run, role->id),
+								   "principal", dm__pst_jstr(run, s), "account",
+								   dm__pst_jstr(run, acct), "statement", st),
 							 NULL, 0, "role %s trusts account %s, not in trusted_account_ids",
 							 role->id, acct);
 				}
@@ -887,12 +928,12 @@ static int stale_role(pst_run *run, const dm_resource *role)
 	if (ref < 0 || ref >= limit)
 		return 0;
 	snprintf(key, sizeof(key), "%s\x1f%s", role->account ? role->account : "", role->id);
-	priv = dm__strmap_get(run->role_priv, key) != NULL || (trust_flags(role) & TRUST_CROSS);
+	priv = dm__strmap_get(run->role_priv, key) != NULL || (trust_flags(run, role) & TRUST_CROSS);
 	return dm__pst_add(run, "IAM-11", priv ? DM_SEV_MEDIUM : DM_SEV_LOW, role, "",
-			   json_pack("{s:s,s:O?,s:O?,s:i,s:b}", "role", role->id, "create_date",
+			   json_pack("{s:o,s:O?,s:O?,s:o,s:b}", "role", dm__pst_jstr(run, role->id), "create_date",
 				     json_object_get(role->attrs, "create_date"), "last_used_date",
 				     lu ? json_object_get(lu, "last_used_date") : NULL, "days_unused",
-				     (int)((run->now - ref) / 86400), "privileged_or_cross_account", priv),
+				     dm__pst_jint(run, (int)((run->now - ref) / 86400)), "privileged_or_cross_account", priv),
 			   NULL, 0, "role %s unused for %lld days", role->id, (run->now - ref) / 86400);
 }
 
@@ -982,7 +1023,7 @@ static int instance_rules(pst_run *run, const pst_vec *roles)
 	}
 	for (i = 0; dm__pst_rule_on(run, "IAM-13") && i < roles->n; i++) {
 		const dm_resource *r = roles->v[i];
-		if (is_service_linked(r) || !(trust_flags(r) & TRUST_EC2))
+		if (is_service_linked(r) || !(trust_flags(run, r) & TRUST_EC2))
 			continue;
 		snprintf(key, sizeof(key), "%s\x1f%s", r->account ? r->account : "", r->id);
 		if (dm__strmap_get(used, key))
@@ -1156,7 +1197,7 @@ int dm__pst_iam_rules(pst_run *run)
 			continue; /* service-linked roles are AWS's: never reported */
 		{
 			int role = strcmp(pr->type, "aws_iam_role") == 0;
-			json_t *tdoc = role ? doc_of(json_object_get(pr->attrs, "assume_role_policy")) : NULL;
+			json_t *tdoc = role ? doc_of(run, json_object_get(pr->attrs, "assume_role_policy")) : NULL;
 			json_t *tst = tdoc ? statements(tdoc) : NULL;
 			rc = principal_rules(run, pr, admin_policies, tst ? trust_flags_stmts(pr, tst) : 0);
 			if (rc == 0 && tst)
@@ -1170,7 +1211,7 @@ int dm__pst_iam_rules(pst_run *run)
 	/* customer-managed policies: IAM-01 (attached), IAM-03/04/05, IAM-13 (unattached) */
 	for (i = 0; i < pols->n; i++) {
 		const dm_resource *pol = pols->v[i];
-		json_t *doc = doc_of(json_object_get(pol->attrs, "policy")), *stmts;
+		json_t *doc = doc_of(run, json_object_get(pol->attrs, "policy")), *stmts;
 		const json_t *adm;
 		long long cnt = dm__pst_int(pol->attrs, "attachment_count", -1);
 		int is_attached;

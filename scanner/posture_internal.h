@@ -92,20 +92,47 @@ typedef struct pst_vec {
 	size_t n, cap;
 } pst_vec;
 
+/** Open-addressing map from a pair of pointers (k1 non-NULL) to a value. Zero-initialised = empty. */
+typedef struct pst_pmap_slot {
+	const void *k1, *k2;
+	void *v;
+} pst_pmap_slot;
+
+typedef struct pst_pmap {
+	pst_pmap_slot *slots;
+	size_t cap, n; /* cap: power of two */
+} pst_pmap;
+
+void *dm__pst_pmap_get(const pst_pmap *m, const void *k1, const void *k2);
+/** Insert or replace. 0, DM_ENOMEM, DM_EINVAL (k1 NULL). */
+int dm__pst_pmap_put(pst_pmap *m, const void *k1, const void *k2, void *v);
+void dm__pst_pmap_free(pst_pmap *m);
+
 /** One normalised SG rule atom (one source). */
 typedef struct pst_atom {
-	int egress;
-	int proto;            /* PST_P_*, or another protocol number */
 	const char *proto_s;  /* as AWS wrote it */
-	int from, to;         /* 0..65535 for all */
-	char kind;            /* 'c' CIDRv4, '6' CIDRv6, 'p' prefix list, 'g' SG, 's' self */
 	const char *source;   /* CIDR, pl id, sg id */
-	int internet;         /* 4 or 6 when the source is (or contains) the internet, else 0 */
 	const char *via_pl_cidr; /* for prefix lists: the internet entry */
 	const json_t *block;  /* the ingress/egress block */
+	int proto;            /* PST_P_*, or another protocol number */
+	int from, to;         /* 0..65535 for all */
+	int raw_from, raw_to; /* from_port/to_port as written (0 when absent), for evidence */
+	signed char raw_big;  /* 1: they do not fit an int (read them from block) */
+	signed char egress;
+	char kind;            /* 'c' CIDRv4, '6' CIDRv6, 'p' prefix list, 'g' SG, 's' self */
+	signed char internet; /* 4 or 6 when the source is (or contains) the internet, else 0 */
+	signed char cidr_ok;  /* kinds 'c' and '6': source parsed into cidr */
+	pst_cidr cidr;
 } pst_atom;
 
 typedef int (*pst_atom_fn)(void *ud, const dm_resource *sg, const pst_atom *a);
+
+/** An ENI's subnet and security groups, resolved once per run. */
+typedef struct pst_eni {
+	const dm_resource *subnet;     /* NULL when not in the inventory */
+	const dm_resource **sgs;       /* the groups found, in attribute order */
+	size_t nsgs;
+} pst_eni;
 
 typedef struct pst_run {
 	dm_ctx *ctx;
@@ -128,6 +155,15 @@ typedef struct pst_run {
 	dm_strmap *atom_cache;   /* sg id -> compiled atoms (arena) */
 	dm_strmap *nacl_cache;   /* nacl id -> compiled, sorted entries (arena) */
 	pst_vec vecs;            /* every pst_vec allocated (freed at the end) */
+	struct evp_md_ctx_st *md_ctx; /* fingerprint digest, reused (NULL: one-shot digests) */
+	struct evp_md_st *md;
+	pst_atom *atom_tmp;      /* compile buffer of dm__pst_sg_atoms */
+	size_t atom_tmp_cap;
+	dm_strmap *doc_cache;    /* policy JSON text -> parsed document (posture_iam.c) */
+	dm_strmap *jstr_cache;   /* string -> shared JSON string of evidence values */
+	json_t **jint_cache;     /* 0..65535 -> shared JSON integer (lazily allocated) */
+	pst_pmap atom_by_sg;     /* sg resource -> its atom_cache entry */
+	pst_eni *eni_info;       /* parallel to the aws_network_interface vector (dm__pst_enis) */
 } pst_run;
 
 /** Resources of a type (never NULL: an empty vector when none). */
@@ -159,6 +195,12 @@ int dm__pst_add(pst_run *run, const char *rule, dm_severity sev, const dm_resour
 int dm__pst_vec_push(pst_vec *v, const void *p);
 pst_vec *dm__pst_vec_new(pst_run *run);
 const char *dm__pst_intern(pst_run *run, const char *s);
+/**
+ * Evidence values shared across findings (one allocation per distinct value
+ * per run; evidence is read-only once added). New reference; NULL on ENOMEM.
+ */
+json_t *dm__pst_jstr(pst_run *run, const char *s);
+json_t *dm__pst_jint(pst_run *run, long long v);
 
 /* attribute helpers */
 const char *dm__pst_str(const json_t *o, const char *k); /* "" when absent or not a string */
@@ -171,12 +213,15 @@ long long dm__pst_time_str(const char *s);
 /** Tag value of resource r, NULL when absent. */
 const char *dm__pst_tag(const dm_resource *r, const char *key);
 
+/** Per ENI of dm__pst_type(run, "aws_network_interface"), same order; NULL on ENOMEM. */
+const pst_eni *dm__pst_enis(pst_run *run);
+
 /* SG atoms */
 int dm__pst_sg_atoms(pst_run *run, const dm_resource *sg, int egress, pst_atom_fn fn, void *ud);
 int dm__pst_proto_parse(const char *s);
 /** Does the atom's port range intersect ports (protocol-compatible)? First hit in *hit. */
 int dm__pst_atom_hits(const pst_atom *a, const pst_ports *ports, pst_port *hit);
-json_t *dm__pst_atom_json(const dm_resource *sg, const pst_atom *a);
+json_t *dm__pst_atom_json(pst_run *run, const dm_resource *sg, const pst_atom *a);
 
 /* network path helpers (posture_net.c) */
 /** Effective route table of a subnet: explicit, else the main table of the same VPC. */
@@ -191,6 +236,11 @@ const json_t *dm__pst_igw_route(const dm_resource *rtb, int family);
  */
 int dm__pst_nacl_eval(pst_run *run, const dm_resource *nacl, int egress, int family,
 		      const pst_cidr *cidr, int proto, int port, const json_t **entry);
+/** The NACL's entries parsed and sorted once per run (NULL on ENOMEM), and its evaluation. */
+struct pst_nacl_c;
+const struct pst_nacl_c *dm__pst_nacl_compile(pst_run *run, const dm_resource *nacl);
+int dm__pst_nacl_eval_c(const struct pst_nacl_c *c, int egress, int family, const pst_cidr *cidr, int proto,
+			int port, const json_t **entry);
 /** Is this NACL the AWS default one? */
 int dm__pst_nacl_is_default(pst_run *run, const dm_resource *nacl);
 
@@ -198,6 +248,8 @@ int dm__pst_nacl_is_default(pst_run *run, const dm_resource *nacl);
 int dm__pst_index(pst_run *run);
 int dm__pst_net_rules(pst_run *run);
 int dm__pst_iam_rules(pst_run *run);
+/** Release the run's parsed policy documents (posture_iam.c). */
+void dm__pst_doc_cache_free(pst_run *run);
 int dm__pst_eks_rules(pst_run *run);
 int dm__pst_segmentation(pst_run *run);
 

@@ -5,6 +5,7 @@
  * subnet (explicit association, else the main table of the same VPC, active
  * routes only) and the SEG-11 internet-exposure path.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,24 +13,41 @@
 
 /* ---- SG atoms ------------------------------------------------------------------ */
 
-static int block_ports(const json_t *b, int proto, int *from, int *to)
+/* dm__pst_int on a value already looked up */
+static long long int_value(const json_t *v, long long dflt)
 {
+	long long n;
+
+	if (json_is_integer(v))
+		return json_integer_value(v);
+	if (json_is_real(v))
+		return (long long)json_real_value(v);
+	if (json_is_string(v) && dm__parse_ll(json_string_value(v), &n) == 0)
+		return n;
+	return dflt;
+}
+
+/* Ports of a block for matching (from, to) and as written (raw_from, raw_to; 0 when absent). */
+static void block_ports(const json_t *jf, const json_t *jt, int proto, int *from, int *to, long long *raw_from,
+			long long *raw_to)
+{
+	*raw_from = int_value(jf, 0);
+	*raw_to = int_value(jt, 0);
 	if (proto == PST_P_ALL) {
 		*from = 0;
 		*to = 65535;
-		return 0;
+		return;
 	}
 	if (proto != PST_P_TCP && proto != PST_P_UDP) {
 		*from = *to = -1; /* ICMP type/code or a protocol without ports */
-		return 0;
+		return;
 	}
-	*from = (int)dm__pst_int(b, "from_port", 0);
-	*to = (int)dm__pst_int(b, "to_port", 65535);
+	*from = (int)*raw_from;
+	*to = (int)int_value(jt, 65535);
 	if (*from < 0 || *to < 0) { /* -1 from AWS means "all" for tcp/udp too */
 		*from = 0;
 		*to = 65535;
 	}
-	return 0;
 }
 
 static int prefix_list_internet(pst_run *run, const char *plid, const char **cidr)
@@ -53,48 +71,84 @@ static int prefix_list_internet(pst_run *run, const char *plid, const char **cid
 	return 0;
 }
 
-/* Enumerate the atoms of one direction; out NULL: count only. */
-static int compile_atoms(pst_run *run, const dm_resource *sg, int egress, pst_atom *out, size_t *n)
+/* Source CIDR of a 'c' or '6' atom, parsed once; internet = that family when it is exactly /0. */
+static void atom_cidr(pst_atom *a, int family)
+{
+	a->cidr_ok = dm__pst_cidr_parse(a->source, &a->cidr) == 0;
+	a->internet = a->cidr_ok && a->cidr.len == 0 && a->cidr.family == family && strchr(a->source, '/')
+			      ? (signed char)family : 0;
+}
+
+/* Append the atoms of one direction to run->atom_tmp (n: atoms so far). */
+static int compile_atoms(pst_run *run, const dm_resource *sg, int egress, size_t *n)
 {
 	const json_t *blocks = json_object_get(sg->attrs, egress ? "egress" : "ingress"), *b;
 	size_t i, j;
 
 #define EMIT_ATOM()                                                                                  \
 	do {                                                                                         \
-		if (out)                                                                             \
-			out[*n] = a;                                                                 \
-		(*n)++;                                                                              \
+		if (dm__grow((void **)&run->atom_tmp, &run->atom_tmp_cap, *n + 1, sizeof(pst_atom)) < 0) \
+			return DM_ENOMEM;                                                            \
+		run->atom_tmp[(*n)++] = a;                                                           \
 	} while (0)
 	json_array_foreach(blocks, i, b) {
 		pst_atom a;
-		const json_t *list, *v;
+		const json_t *list, *v, *f[8] = {NULL};
+		const char *key;
+		json_t *val;
+		long long raw_from, raw_to;
+		/* one walk over the block's members instead of a lookup per attribute */
+		enum { F_PROTO, F_FROM, F_TO, F_CIDR, F_CIDR6, F_PL, F_SG, F_SELF };
+		json_object_foreach((json_t *)b, key, val) {
+			int k = -1;
+			switch (key[0]) {
+			case 'p':
+				k = strcmp(key, "protocol") == 0 ? F_PROTO : strcmp(key, "prefix_list_ids") == 0 ? F_PL : -1;
+				break;
+			case 'f': k = strcmp(key, "from_port") == 0 ? F_FROM : -1; break;
+			case 't': k = strcmp(key, "to_port") == 0 ? F_TO : -1; break;
+			case 'c': k = strcmp(key, "cidr_blocks") == 0 ? F_CIDR : -1; break;
+			case 'i': k = strcmp(key, "ipv6_cidr_blocks") == 0 ? F_CIDR6 : -1; break;
+			case 's':
+				k = strcmp(key, "security_groups") == 0 ? F_SG : strcmp(key, "self") == 0 ? F_SELF : -1;
+				break;
+			default: break;
+			}
+			if (k >= 0)
+				f[k] = val;
+		}
 		memset(&a, 0, sizeof(a));
-		a.egress = egress;
-		a.proto_s = dm__pst_str(b, "protocol");
+		a.egress = (signed char)egress;
+		a.proto_s = json_is_string(f[F_PROTO]) ? json_string_value(f[F_PROTO]) : "";
 		a.proto = dm__pst_proto_parse(a.proto_s);
 		a.block = b;
-		block_ports(b, a.proto, &a.from, &a.to);
-		list = json_object_get(b, "cidr_blocks");
+		block_ports(f[F_FROM], f[F_TO], a.proto, &a.from, &a.to, &raw_from, &raw_to);
+		a.raw_big = raw_from < INT_MIN || raw_from > INT_MAX || raw_to < INT_MIN || raw_to > INT_MAX;
+		a.raw_from = a.raw_big ? 0 : (int)raw_from;
+		a.raw_to = a.raw_big ? 0 : (int)raw_to;
+		list = f[F_CIDR];
 		json_array_foreach(list, j, v) {
 			if (!json_is_string(v))
 				continue;
 			a.kind = 'c';
 			a.source = json_string_value(v);
-			a.internet = dm__pst_cidr_is_internet(a.source) == 4 ? 4 : 0;
+			atom_cidr(&a, 4);
 			a.via_pl_cidr = NULL;
 			EMIT_ATOM();
 		}
-		list = json_object_get(b, "ipv6_cidr_blocks");
+		list = f[F_CIDR6];
 		json_array_foreach(list, j, v) {
 			if (!json_is_string(v))
 				continue;
 			a.kind = '6';
 			a.source = json_string_value(v);
-			a.internet = dm__pst_cidr_is_internet(a.source) == 6 ? 6 : 0;
+			atom_cidr(&a, 6);
 			a.via_pl_cidr = NULL;
 			EMIT_ATOM();
 		}
-		list = json_object_get(b, "prefix_list_ids");
+		a.cidr_ok = 0;
+		memset(&a.cidr, 0, sizeof(a.cidr));
+		list = f[F_PL];
 		json_array_foreach(list, j, v) {
 			int fam;
 			if (!json_is_string(v))
@@ -114,10 +168,10 @@ static int compile_atoms(pst_run *run, const dm_resource *sg, int egress, pst_at
 					return DM_ENOMEM;
 				fam = 0;
 			}
-			a.internet = fam;
+			a.internet = (signed char)fam;
 			EMIT_ATOM();
 		}
-		list = json_object_get(b, "security_groups");
+		list = f[F_SG];
 		json_array_foreach(list, j, v) {
 			if (!json_is_string(v))
 				continue;
@@ -130,7 +184,8 @@ static int compile_atoms(pst_run *run, const dm_resource *sg, int egress, pst_at
 				a.source = strchr(a.source, '/') + 1;
 			EMIT_ATOM();
 		}
-		if (dm__pst_bool(b, "self")) {
+		if (json_is_true(f[F_SELF]) ||
+		    (json_is_string(f[F_SELF]) && strcasecmp(json_string_value(f[F_SELF]), "true") == 0)) {
 			a.kind = 's';
 			a.source = sg->id;
 			a.internet = 0;
@@ -150,26 +205,29 @@ typedef struct pst_atoms {
 
 int dm__pst_sg_atoms(pst_run *run, const dm_resource *sg, int egress, pst_atom_fn fn, void *ud)
 {
-	pst_atoms *c = dm__strmap_get(run->atom_cache, sg->id);
+	pst_atoms *c = dm__pst_pmap_get(&run->atom_by_sg, sg, NULL);
 	size_t i;
 	int rc, d;
 
+	if (!c && (c = dm__strmap_get(run->atom_cache, sg->id)) != NULL &&
+	    dm__pst_pmap_put(&run->atom_by_sg, sg, NULL, c) < 0)
+		return DM_ENOMEM;
 	if (!c) {
 		c = dm__arena_alloc(run->arena, sizeof(*c));
 		if (!c)
 			return DM_ENOMEM;
 		for (d = 0; d < 2; d++) {
 			size_t n = 0;
-			if ((rc = compile_atoms(run, sg, d, NULL, &n)) < 0)
+			if ((rc = compile_atoms(run, sg, d, &n)) < 0)
 				return rc;
 			c->v[d] = n ? dm__arena_alloc(run->arena, n * sizeof(pst_atom)) : NULL;
 			if (n && !c->v[d])
 				return DM_ENOMEM;
-			c->n[d] = 0;
-			if (n && (rc = compile_atoms(run, sg, d, c->v[d], &c->n[d])) < 0)
-				return rc;
+			if (n)
+				memcpy(c->v[d], run->atom_tmp, n * sizeof(pst_atom));
+			c->n[d] = n;
 		}
-		if (dm__strmap_put(run->atom_cache, sg->id, c) < 0)
+		if (dm__strmap_put(run->atom_cache, sg->id, c) < 0 || dm__pst_pmap_put(&run->atom_by_sg, sg, NULL, c) < 0)
 			return DM_ENOMEM;
 	}
 	for (i = 0; i < c->n[egress ? 1 : 0]; i++) {
@@ -241,27 +299,30 @@ static const char *proto_name(int p)
 	}
 }
 
-json_t *dm__pst_atom_json(const dm_resource *sg, const pst_atom *a)
+json_t *dm__pst_atom_json(pst_run *run, const dm_resource *sg, const pst_atom *a)
 {
 	json_t *o = json_object();
 	static const char *const kinds[] = {"cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids",
 					    "security_groups", "self"};
 	const char *k = a->kind == 'c' ? kinds[0] : a->kind == '6' ? kinds[1] : a->kind == 'p' ? kinds[2]
 			: a->kind == 'g' ? kinds[3] : kinds[4];
+	const char *desc;
 
 	if (!o)
 		return NULL;
-	json_object_set_new(o, "security_group", json_string(sg->id));
-	json_object_set_new(o, "direction", json_string(a->egress ? "egress" : "ingress"));
-	json_object_set_new(o, "protocol", json_string(a->proto_s));
-	json_object_set_new(o, "from_port", json_integer(dm__pst_int(a->block, "from_port", 0)));
-	json_object_set_new(o, "to_port", json_integer(dm__pst_int(a->block, "to_port", 0)));
-	json_object_set_new(o, "source_kind", json_string(k));
-	json_object_set_new(o, "source", json_string(a->source));
+	json_object_set_new(o, "security_group", dm__pst_jstr(run, sg->id));
+	json_object_set_new(o, "direction", dm__pst_jstr(run, a->egress ? "egress" : "ingress"));
+	json_object_set_new(o, "protocol", dm__pst_jstr(run, a->proto_s));
+	json_object_set_new(o, "from_port",
+			    dm__pst_jint(run, a->raw_big ? dm__pst_int(a->block, "from_port", 0) : a->raw_from));
+	json_object_set_new(o, "to_port", dm__pst_jint(run, a->raw_big ? dm__pst_int(a->block, "to_port", 0) : a->raw_to));
+	json_object_set_new(o, "source_kind", dm__pst_jstr(run, k));
+	json_object_set_new(o, "source", dm__pst_jstr(run, a->source));
 	if (a->via_pl_cidr)
-		json_object_set_new(o, "prefix_list_entry", json_string(a->via_pl_cidr));
-	if (*dm__pst_str(a->block, "description"))
-		json_object_set_new(o, "description", json_string(dm__pst_str(a->block, "description")));
+		json_object_set_new(o, "prefix_list_entry", dm__pst_jstr(run, a->via_pl_cidr));
+	desc = dm__pst_str(a->block, "description");
+	if (*desc)
+		json_object_set_new(o, "description", json_string(desc));
 	return o;
 }
 
@@ -320,7 +381,7 @@ typedef struct nacl_e {
 	const json_t *e;
 } nacl_e;
 
-typedef struct nacl_c {
+typedef struct pst_nacl_c {
 	nacl_e *v[2][2]; /* [egress][family == 6] */
 	size_t n[2][2];
 } nacl_c;
@@ -374,10 +435,20 @@ static const nacl_c *nacl_compiled(pst_run *run, const dm_resource *nacl)
 	return c;
 }
 
+const struct pst_nacl_c *dm__pst_nacl_compile(pst_run *run, const dm_resource *nacl)
+{
+	return nacl_compiled(run, nacl);
+}
+
 int dm__pst_nacl_eval(pst_run *run, const dm_resource *nacl, int egress, int family,
 		      const pst_cidr *cidr, int proto, int port, const json_t **entry)
 {
-	const nacl_c *c = nacl_compiled(run, nacl);
+	return dm__pst_nacl_eval_c(nacl_compiled(run, nacl), egress, family, cidr, proto, port, entry);
+}
+
+int dm__pst_nacl_eval_c(const struct pst_nacl_c *c, int egress, int family, const pst_cidr *cidr, int proto,
+			int port, const json_t **entry)
+{
 	const nacl_e *v;
 	size_t i, n;
 
@@ -414,7 +485,8 @@ int dm__pst_nacl_is_default(pst_run *run, const dm_resource *nacl)
 
 static json_t *entry_json(const json_t *e)
 {
-	return e ? json_deep_copy(e) : json_pack("{s:s,s:s}", "rule_no", "*", "action", "deny");
+	/* evidence borrows the inventory's entry (the result never outlives the inventory) */
+	return e ? json_incref((json_t *)e) : json_pack("{s:s,s:s}", "rule_no", "*", "action", "deny");
 }
 
 /* ---- network index --------------------------------------------------------------- */
@@ -571,28 +643,33 @@ static int path_check(exp_ctx *x, const dm_resource *sg, const pst_atom *a, int 
 		return 0;
 	blocked = json_array();
 	if (!pub)
-		json_array_append_new(blocked, json_string(fam == 6 ? "no global IPv6 address" : "no public IPv4 address"));
+		json_array_append_new(blocked, dm__pst_jstr(x->run, fam == 6 ? "no global IPv6 address" : "no public IPv4 address"));
 	if (!route)
-		json_array_append_new(blocked, json_string(fam == 6 ? "no active ::/0 route to an internet gateway"
-						     : "no active 0.0.0.0/0 route to an internet gateway"));
+		json_array_append_new(blocked, dm__pst_jstr(x->run, fam == 6 ? "no active ::/0 route to an internet gateway"
+							    : "no active 0.0.0.0/0 route to an internet gateway"));
 	if (!x->nacl)
-		json_array_append_new(blocked, json_string("subnet NACL unknown"));
+		json_array_append_new(blocked, dm__pst_jstr(x->run, "subnet NACL unknown"));
 	else if (!in_ok)
-		json_array_append_new(blocked, json_string("NACL ingress denies the port"));
+		json_array_append_new(blocked, dm__pst_jstr(x->run, "NACL ingress denies the port"));
 	else if (!out_ok)
-		json_array_append_new(blocked, json_string("NACL egress denies ephemeral return ports"));
-	nacl = x->nacl ? json_pack("{s:s,s:s,s:o,s:s,s:o}", "id", x->nacl->id, "ingress",
-				   in_ok ? "allow" : "deny", "ingress_entry", entry_json(in_e), "egress",
-				   out_ok ? "allow" : "deny", "egress_entry", entry_json(out_e))
+		json_array_append_new(blocked, dm__pst_jstr(x->run, "NACL egress denies ephemeral return ports"));
+	nacl = x->nacl ? json_pack("{s:o,s:o,s:o,s:o,s:o}", "id", dm__pst_jstr(x->run, x->nacl->id), "ingress",
+				   dm__pst_jstr(x->run, in_ok ? "allow" : "deny"), "ingress_entry", entry_json(in_e),
+				   "egress", dm__pst_jstr(x->run, out_ok ? "allow" : "deny"), "egress_entry",
+				   entry_json(out_e))
 		       : json_null();
-	ev = json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:o,s:s,s:o,s:o,s:o,s:o,s:o}", "network_interface",
-		       x->eni->id, "subnet", x->subnet ? x->subnet->id : "", "family", fam == 6 ? "ipv6" : "ipv4",
-		       "protocol", proto_name(proto), "port", port, "port_class", cls_name[cls],
-		       "public_address", pub ? json_string(pub) : json_null(), "exposure",
-		       level == 2 ? "complete" : "latent", "route_table",
-		       x->rtb ? json_pack("{s:s,s:s}", "id", x->rtb->id, "association", x->rtb_how) : json_null(),
-		       "route", route ? json_deep_copy(route) : json_null(), "nacl", nacl ? nacl : json_null(),
-		       "security_group_rule", dm__pst_atom_json(sg, a), "blocked_by", blocked);
+	ev = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "network_interface",
+		       dm__pst_jstr(x->run, x->eni->id), "subnet", dm__pst_jstr(x->run, x->subnet ? x->subnet->id : ""),
+		       "family", dm__pst_jstr(x->run, fam == 6 ? "ipv6" : "ipv4"), "protocol",
+		       dm__pst_jstr(x->run, proto_name(proto)), "port", dm__pst_jint(x->run, port), "port_class",
+		       dm__pst_jstr(x->run, cls_name[cls]), "public_address",
+		       pub ? dm__pst_jstr(x->run, pub) : json_null(), "exposure",
+		       dm__pst_jstr(x->run, level == 2 ? "complete" : "latent"), "route_table",
+		       x->rtb ? json_pack("{s:o,s:o}", "id", dm__pst_jstr(x->run, x->rtb->id), "association",
+					  dm__pst_jstr(x->run, x->rtb_how))
+			      : json_null(),
+		       "route", route ? json_incref((json_t *)route) : json_null(), "nacl", nacl ? nacl : json_null(),
+		       "security_group_rule", dm__pst_atom_json(x->run, sg, a), "blocked_by", blocked);
 	if (!ev)
 		return DM_ENOMEM;
 	{
@@ -687,6 +764,7 @@ static int seg11_region_ok(pst_run *run, const dm_resource *eni)
 static int seg11(pst_run *run, dm_strmap *sg_exposed)
 {
 	const pst_vec *enis = dm__pst_type(run, "aws_network_interface");
+	const pst_eni *info;
 	const char *last_acct = NULL, *last_region = "";
 	size_t i, j, k;
 	int rc = 0, last_ok = 0;
@@ -701,10 +779,11 @@ static int seg11(pst_run *run, dm_strmap *sg_exposed)
 		}
 		return 0;
 	}
+	if (!(info = dm__pst_enis(run)))
+		return DM_ENOMEM;
 	for (i = 0; i < enis->n; i++) {
 		const dm_resource *eni = enis->v[i];
 		exp_ctx x;
-		const json_t *sgs, *s;
 		/* ENIs come grouped by scope: re-check only when (account, region) changes */
 		if (!last_acct || strcmp(last_acct, eni->account ? eni->account : "") != 0 ||
 		    strcmp(last_region, eni->region ? eni->region : "") != 0) {
@@ -717,15 +796,13 @@ static int seg11(pst_run *run, dm_strmap *sg_exposed)
 		memset(&x, 0, sizeof(x));
 		x.run = run;
 		x.eni = eni;
-		x.subnet = dm__pst_get(run, "aws_subnet", eni_subnet(eni));
+		x.subnet = info[i].subnet;
 		x.rtb = x.subnet ? dm__pst_subnet_rtb(run, x.subnet, &x.rtb_how) : NULL;
 		x.nacl = dm__strmap_get(run->subnet_nacl, eni_subnet(eni));
 		x.pub4 = eni_public_v4(eni);
 		x.pub6 = eni_public_v6(eni);
-		sgs = json_object_get(eni->attrs, "security_groups");
-		json_array_foreach(sgs, j, s) {
-			const dm_resource *sg = dm__pst_get(run, "aws_security_group", json_string_value(s));
-			if (sg && (rc = dm__pst_sg_atoms(run, sg, 0, exp_atom, &x)) < 0)
+		for (j = 0; j < info[i].nsgs; j++) {
+			if ((rc = dm__pst_sg_atoms(run, info[i].sgs[j], 0, exp_atom, &x)) < 0)
 				break;
 		}
 		for (k = 0; k < 3; k++) {
@@ -785,38 +862,46 @@ static const dm_posture_compliance c03cifs[] = {
 	{"cis-aws-4.0", "5.1.2"}, {"cis-aws-5.0", "5.1.2"}, {"cis-aws-6.0", "6.1.2"}, {"aws-fsbp", "EC2.19"}};
 static const dm_posture_compliance c03[] = {{"aws-fsbp", "EC2.19"}};
 
+/* k1/v1, k2/v2: extra evidence after the rule's (values stolen; k NULL: none) */
 static int add_sg(sg_ctx *x, const char *rule, dm_severity sev, const dm_resource *sg, const pst_atom *a,
-		  const char *extra_key, json_t *extra, const dm_posture_compliance *comp, size_t ncomp,
-		  const char *what)
+		  const char *k1, json_t *v1, const char *k2, json_t *v2, const dm_posture_compliance *comp,
+		  size_t ncomp, const char *what)
 {
-	char sub[512], ak[400];
-	json_t *ev = dm__pst_atom_json(sg, a);
+	char ak[400];
+	json_t *ev = dm__pst_atom_json(x->run, sg, a);
 
 	if (!ev) {
-		json_decref(extra);
+		json_decref(v1);
+		json_decref(v2);
 		return DM_ENOMEM;
 	}
-	if (extra)
-		json_object_update(ev, extra);
-	json_decref(extra);
+	if (k1)
+		json_object_set_new(ev, k1, v1);
+	if (k2)
+		json_object_set_new(ev, k2, v2);
 	atom_subkey(a, ak, sizeof(ak));
-	snprintf(sub, sizeof(sub), "%s%s%s", ak, extra_key ? ":" : "", extra_key ? extra_key : "");
-	return dm__pst_add(x->run, rule, sev, sg, sub, ev, comp, ncomp, "%s: %s %s/%d-%d from %s%s%s", sg->id,
+	return dm__pst_add(x->run, rule, sev, sg, ak, ev, comp, ncomp, "%s: %s %s/%d-%d from %s%s%s", sg->id,
 			   what, proto_name(a->proto), a->from, a->to, a->source,
 			   a->via_pl_cidr ? " containing " : "", a->via_pl_cidr ? a->via_pl_cidr : "");
 }
 
 static int is_special_v4(const pst_cidr *c)
 {
-	static const char *const special[] = {"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8",
-					      "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24",
-					      "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15",
-					      "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4"};
+	/* 0.0.0.0/8 10/8 100.64/10 127/8 169.254/16 172.16/12 192.0.0/24 192.0.2/24 192.88.99/24
+	   192.168/16 198.18/15 198.51.100/24 203.0.113/24 224/4 240/4 */
+	static const struct { unsigned char a[4]; int len; } special[] = {
+		{{0, 0, 0, 0}, 8},      {{10, 0, 0, 0}, 8},     {{100, 64, 0, 0}, 10},  {{127, 0, 0, 0}, 8},
+		{{169, 254, 0, 0}, 16}, {{172, 16, 0, 0}, 12},  {{192, 0, 0, 0}, 24},   {{192, 0, 2, 0}, 24},
+		{{192, 88, 99, 0}, 24}, {{192, 168, 0, 0}, 16}, {{198, 18, 0, 0}, 15},  {{198, 51, 100, 0}, 24},
+		{{203, 0, 113, 0}, 24}, {{224, 0, 0, 0}, 4},    {{240, 0, 0, 0}, 4}};
 	size_t i;
 	pst_cidr s;
 
+	memset(&s, 0, sizeof(s));
+	s.family = 4;
 	for (i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
-		dm__pst_cidr_parse(special[i], &s);
+		memcpy(s.a, special[i].a, 4);
+		s.len = special[i].len;
 		if (dm__pst_cidr_contains(&s, c))
 			return 1;
 	}
@@ -832,14 +917,14 @@ static int sg_atom(void *ud, const dm_resource *sg, const pst_atom *a)
 	int rc = 0, all_ports, reported = 0;
 
 	if (a->egress) {
-		pst_cidr cc;
+		const pst_cidr cc = a->cidr;
 		/* SEG-06 on egress: broad public destinations (0/0 is normal egress) */
 		if (dm__pst_rule_on(run, "SEG-06") && (a->kind == 'c' || a->kind == '6') &&
-		    dm__pst_cidr_parse(a->source, &cc) == 0 && cc.len > 0 &&
+		    a->cidr_ok && cc.len > 0 &&
 		    ((cc.family == 4 && cc.len < 24 && !is_special_v4(&cc)) ||
 		     (cc.family == 6 && cc.len < 48 && (cc.a[0] & 0xe0) == 0x20)) &&
 		    !dm__pst_strs_has(&c->trusted_cidrs, a->source))
-			return add_sg(x, "SEG-06", DM_SEV_MEDIUM, sg, a, NULL, NULL, NULL, 0,
+			return add_sg(x, "SEG-06", DM_SEV_MEDIUM, sg, a, NULL, NULL, NULL, NULL, NULL, 0,
 				      "egress to a broad public range");
 		return 0;
 	}
@@ -847,7 +932,7 @@ static int sg_atom(void *ud, const dm_resource *sg, const pst_atom *a)
 		all_ports = a->proto == PST_P_ALL ||
 			    ((a->proto == PST_P_TCP || a->proto == PST_P_UDP) && a->from <= 1 && a->to >= 65535);
 		if (all_ports && dm__pst_rule_on(run, "SEG-01"))
-			return add_sg(x, "SEG-01", DM_SEV_CRITICAL, sg, a, NULL, NULL, NULL, 0,
+			return add_sg(x, "SEG-01", DM_SEV_CRITICAL, sg, a, NULL, NULL, NULL, NULL, NULL, 0,
 				      "all traffic from the internet");
 		if (all_ports)
 			return 0;
@@ -858,8 +943,8 @@ static int sg_atom(void *ud, const dm_resource *sg, const pst_atom *a)
 			crit = dm__strmap_get(x->sg_exposed, key) != NULL;
 			reported = 1;
 			if (dm__pst_rule_on(run, "SEG-02") &&
-			    (rc = add_sg(x, "SEG-02", crit ? DM_SEV_CRITICAL : DM_SEV_HIGH, sg, a, NULL,
-					 json_pack("{s:i,s:b}", "port", hit.from, "exposure_path_complete", crit),
+			    (rc = add_sg(x, "SEG-02", crit ? DM_SEV_CRITICAL : DM_SEV_HIGH, sg, a, "port",
+					 dm__pst_jint(run, hit.from), "exposure_path_complete", json_boolean(crit),
 					 a->internet == 6 ? c02v6 : c02v4, 5, "remote-admin port open to the internet")) < 0)
 				return rc;
 		}
@@ -867,39 +952,38 @@ static int sg_atom(void *ud, const dm_resource *sg, const pst_atom *a)
 			int cifs = hit.from <= 445 && 445 <= hit.to;
 			reported = 1;
 			if (dm__pst_rule_on(run, "SEG-03") &&
-			    (rc = add_sg(x, "SEG-03", DM_SEV_HIGH, sg, a, NULL, json_pack("{s:i}", "port", hit.from),
+			    (rc = add_sg(x, "SEG-03", DM_SEV_HIGH, sg, a, "port", dm__pst_jint(run, hit.from), NULL, NULL,
 					 cifs ? c03cifs : c03, cifs ? 4 : 1, "data-store port open to the internet")) < 0)
 				return rc;
 		}
 		if (dm__pst_atom_hits(a, &c->high_risk_ports, &hit)) {
 			reported = 1;
 			if (dm__pst_rule_on(run, "SEG-04") &&
-			    (rc = add_sg(x, "SEG-04", DM_SEV_MEDIUM, sg, a, NULL, json_pack("{s:i}", "port", hit.from),
+			    (rc = add_sg(x, "SEG-04", DM_SEV_MEDIUM, sg, a, "port", dm__pst_jint(run, hit.from), NULL, NULL,
 					 NULL, 0, "high-risk port open to the internet")) < 0)
 				return rc;
 		}
 		if (!reported && (a->proto == PST_P_TCP || a->proto == PST_P_UDP) &&
 		    !ports_cover(&c->allowed_ports, a->proto, a->from, a->to) && dm__pst_rule_on(run, "SEG-05")) {
 			dm_severity sev = x->all_allowed_enis ? DM_SEV_INFO : DM_SEV_MEDIUM;
-			return add_sg(x, "SEG-05", sev, sg, a, NULL,
-				      json_pack("{s:s}", "attached_interfaces",
-						!x->enis_known ? "unknown (aws_network_interface not collected)"
-						: x->all_allowed_enis ? "all of an allowed type (load balancer, API gateway, endpoint)"
-						: "include workload interfaces"),
+			return add_sg(x, "SEG-05", sev, sg, a, "attached_interfaces",
+				      dm__pst_jstr(run, !x->enis_known ? "unknown (aws_network_interface not collected)"
+						   : x->all_allowed_enis ? "all of an allowed type (load balancer, API gateway, endpoint)"
+						   : "include workload interfaces"), NULL, NULL,
 				      NULL, 0, "internet ingress to a port outside allowed_internet_ports");
 		}
 		return 0;
 	}
 	if (a->kind == 'c' || a->kind == '6') {
-		pst_cidr cc;
-		if (dm__pst_cidr_parse(a->source, &cc) < 0)
+		const pst_cidr cc = a->cidr;
+		if (!a->cidr_ok)
 			return 0;
 		/* SEG-06: broad public CIDRs */
 		if (dm__pst_rule_on(run, "SEG-06") && cc.len > 0 &&
 		    ((cc.family == 4 && cc.len < 24 && !is_special_v4(&cc)) ||
 		     (cc.family == 6 && cc.len < 48 && (cc.a[0] & 0xe0) == 0x20)) &&
 		    !dm__pst_strs_has(&c->trusted_cidrs, a->source) &&
-		    (rc = add_sg(x, "SEG-06", DM_SEV_MEDIUM, sg, a, NULL, NULL, NULL, 0,
+		    (rc = add_sg(x, "SEG-06", DM_SEV_MEDIUM, sg, a, NULL, NULL, NULL, NULL, NULL, 0,
 				 "ingress from a broad public range")) < 0)
 			return rc;
 		/* SEG-15: admin/DB ports from a whole VPC, an RFC1918 supernet, another VPC */
@@ -919,14 +1003,14 @@ static int sg_atom(void *ud, const dm_resource *sg, const pst_atom *a)
 			if (!why && other && strcmp(other, dm__pst_str(sg->attrs, "vpc_id")) != 0)
 				why = "another VPC's whole CIDR";
 			if (why)
-				return add_sg(x, "SEG-15", DM_SEV_MEDIUM, sg, a, NULL,
-					      json_pack("{s:i,s:s}", "port", hit.from, "breadth", why), NULL, 0,
+				return add_sg(x, "SEG-15", DM_SEV_MEDIUM, sg, a, "port", dm__pst_jint(run, hit.from),
+					      "breadth", dm__pst_jstr(run, why), NULL, 0,
 					      "admin/data port open to a broad internal range");
 		}
 		return 0;
 	}
 	if (a->kind == 's' && a->proto == PST_P_ALL && dm__pst_rule_on(run, "SEG-15"))
-		return add_sg(x, "SEG-15", DM_SEV_LOW, sg, a, NULL, json_pack("{s:s}", "breadth", "all ports to self"),
+		return add_sg(x, "SEG-15", DM_SEV_LOW, sg, a, "breadth", dm__pst_jstr(run, "all ports to self"), NULL, NULL,
 			      NULL, 0, "all traffic between members of the group");
 	return 0;
 }
@@ -1081,9 +1165,10 @@ static int nacl_rules_eval(pst_run *run, const pst_vec *v, dm_strmap *assoc_set)
 						if (!dm__pst_nacl_eval(run, nacl, 0, fam, &any, proto, port, &e))
 							continue;
 						snprintf(sub, sizeof(sub), "ipv%d:%d", fam, port);
-						ev = json_pack("{s:s,s:s,s:i,s:s,s:o}", "network_acl", nacl->id, "family",
-							       fam == 6 ? "ipv6" : "ipv4", "port", port, "protocol",
-							       proto_name(proto), "first_matching_entry", entry_json(e));
+						ev = json_pack("{s:o,s:o,s:o,s:o,s:o}", "network_acl", dm__pst_jstr(run, nacl->id),
+							       "family", dm__pst_jstr(run, fam == 6 ? "ipv6" : "ipv4"), "port",
+							       dm__pst_jint(run, port), "protocol", dm__pst_jstr(run, proto_name(proto)),
+							       "first_matching_entry", entry_json(e));
 						if ((rc = dm__pst_add(run, "SEG-08", DM_SEV_MEDIUM, nacl, sub, ev, NULL, 0,
 								      "%s: first matching %s ingress entry allows port %d from the internet",
 								      nacl->id, fam == 6 ? "IPv6" : "IPv4", port)) < 0)
@@ -1094,8 +1179,8 @@ static int nacl_rules_eval(pst_run *run, const pst_vec *v, dm_strmap *assoc_set)
 			}
 			if (dm__pst_rule_on(run, "SEG-09") && dm__pst_nacl_eval(run, nacl, 0, fam, &any, PST_P_ALL, 0, &e)) {
 				char sub[16];
-				json_t *ev = json_pack("{s:s,s:s,s:b,s:o}", "network_acl", nacl->id, "family",
-						       fam == 6 ? "ipv6" : "ipv4", "default_nacl", dflt,
+				json_t *ev = json_pack("{s:o,s:o,s:b,s:o}", "network_acl", dm__pst_jstr(run, nacl->id),
+						       "family", dm__pst_jstr(run, fam == 6 ? "ipv6" : "ipv4"), "default_nacl", dflt,
 						       "first_matching_entry", entry_json(e));
 				snprintf(sub, sizeof(sub), "ipv%d", fam);
 				if ((rc = dm__pst_add(run, "SEG-09", dflt ? DM_SEV_INFO : DM_SEV_LOW, nacl, sub, ev, NULL, 0,
@@ -1122,7 +1207,7 @@ static int seg10(pst_run *run)
 		const dm_resource *s = v->v[i];
 		if (dm__pst_bool(s->attrs, "map_public_ip_on_launch") &&
 		    (rc = dm__pst_add(run, "SEG-10", DM_SEV_MEDIUM, s, "map_public_ip_on_launch",
-				      json_pack("{s:s,s:b,s:b}", "subnet", s->id, "map_public_ip_on_launch", 1,
+				      json_pack("{s:o,s:b,s:b}", "subnet", dm__pst_jstr(run, s->id), "map_public_ip_on_launch", 1,
 						"default_for_az", dm__pst_bool(s->attrs, "default_for_az")),
 				      NULL, 0, "subnet %s assigns public IPv4 addresses on launch", s->id)) < 0)
 			return rc;

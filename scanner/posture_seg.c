@@ -24,12 +24,17 @@ typedef struct seg_run {
 	dm_posture *p;
 	dm_strmap *subnet_tier; /* subnet id -> tier name (interned) */
 	dm_strmap *tier_idx;    /* tier name -> index + 1 */
-	dm_strmap *pair_idx;    /* "from\x1fto" -> index + 1 */
 	dm_strmap *vpc_subnets; /* vpc id -> pst_vec of subnets */
 	dm_strmap *sg_subnets;  /* sg id -> pst_vec of subnets hosting ENIs with that SG */
 	dm_strmap *sinfo;       /* subnet id -> struct sinfo (parsed once) */
-	dm_strmap *visited;     /* "subnet\x1fsg\x1fpub" already expanded */
+	pst_pmap visited;       /* (subnet, sg + address kinds) already expanded */
+	pst_pmap atom_subs;     /* SG-sourced atom -> sg_subnets entry (or no_subnets) */
+	const pst_vec *vpcs;    /* aws_vpc resources */
+	pst_pmap rinfo;         /* subnet resource -> struct rinfo */
+	pst_pmap pairs;         /* (from tier, to tier) -> pair index + 1 */
 } seg_run;
+
+static const pst_vec no_subnets;
 
 typedef struct sinfo {
 	pst_cidr cidr;
@@ -37,11 +42,38 @@ typedef struct sinfo {
 	const char *tier; /* unique pointer per tier name */
 	const char *vpc;
 	const dm_resource *nacl;
+	const struct pst_nacl_c *nacl_c; /* nacl compiled (NULL: none, or out of memory: deny) */
 } sinfo;
+
+/* Per subnet resource: its sinfo (by id), its VPC's subnets and its effective route table. */
+typedef struct rinfo {
+	const sinfo *si;
+	const pst_vec *vpc_subs;
+	const dm_resource *rtb;
+	int has_peer;                 /* rtb has a peering/TGW route */
+	const json_t *igw[2];         /* rtb's active IGW route, IPv4 and IPv6 */
+	const dm_resource *nacl;      /* by subnet id */
+	const struct pst_nacl_c *nacl_c;
+} rinfo;
+
+static const rinfo *rinfo_of(seg_run *s, const dm_resource *subnet)
+{
+	return dm__pst_pmap_get(&s->rinfo, subnet, NULL);
+}
 
 static const sinfo *info_of(seg_run *s, const dm_resource *subnet)
 {
-	return dm__strmap_get(s->sinfo, subnet->id);
+	const rinfo *ri = rinfo_of(s, subnet);
+
+	return ri ? ri->si : dm__strmap_get(s->sinfo, subnet->id);
+}
+
+static const dm_resource *rtb_of(seg_run *s, const dm_resource *subnet)
+{
+	const rinfo *ri = rinfo_of(s, subnet);
+	const char *how;
+
+	return ri ? ri->rtb : dm__pst_subnet_rtb(s->run, subnet, &how);
 }
 
 static const char *tier_of(seg_run *s, const dm_resource *subnet)
@@ -51,33 +83,16 @@ static const char *tier_of(seg_run *s, const dm_resource *subnet)
 	return si ? si->tier : subnet->id;
 }
 
-/* Key from two interned pointers, without printf. */
-static void ptr_key(char *buf, const void *a, const void *b)
-{
-	static const char hex[] = "0123456789abcdef";
-	uintptr_t v[2] = {(uintptr_t)a, (uintptr_t)b};
-	size_t i, k, o = 0;
-
-	for (k = 0; k < 2; k++) {
-		for (i = 0; i < sizeof(uintptr_t) * 2; i++)
-			buf[o++] = hex[(v[k] >> (4 * (sizeof(uintptr_t) * 2 - 1 - i))) & 0xf];
-		buf[o++] = k ? '\0' : ':';
-	}
-}
-
 static int add_allowed(seg_run *s, const char *from, const char *to, int proto, int pfrom, int pto)
 {
-	char key[2 * (2 * sizeof(uintptr_t) + 1) + 1];
 	size_t idx, i;
 	pst_pair *pr;
 	const char *pn = proto == PST_P_ALL ? "-1" : proto == PST_P_TCP ? "tcp" : proto == PST_P_UDP ? "udp"
 			 : proto == PST_P_ICMP ? "icmp" : proto == PST_P_ICMP6 ? "icmpv6" : "other";
 
-	ptr_key(key, from, to);
-	idx = (size_t)(uintptr_t)dm__strmap_get(s->pair_idx, key);
+	idx = (size_t)(uintptr_t)dm__pst_pmap_get(&s->pairs, from, to);
 	if (!idx) {
-		const char *k = dm__arena_strdup(s->p->arena, key);
-		if (!k || dm__grow((void **)&s->p->pairs, &s->p->cappairs, s->p->npairs + 1, sizeof(*s->p->pairs)) < 0)
+		if (dm__grow((void **)&s->p->pairs, &s->p->cappairs, s->p->npairs + 1, sizeof(*s->p->pairs)) < 0)
 			return DM_ENOMEM;
 		pr = &s->p->pairs[s->p->npairs];
 		memset(pr, 0, sizeof(*pr));
@@ -85,7 +100,7 @@ static int add_allowed(seg_run *s, const char *from, const char *to, int proto, 
 		pr->pub.to = to;
 		s->p->npairs++;
 		idx = s->p->npairs;
-		if (dm__strmap_put(s->pair_idx, k, (void *)(uintptr_t)idx) < 0)
+		if (dm__pst_pmap_put(&s->pairs, from, to, (void *)(uintptr_t)idx) < 0)
 			return DM_ENOMEM;
 	}
 	pr = &s->p->pairs[idx - 1];
@@ -145,7 +160,6 @@ static int has_peer_route(const dm_resource *rtb)
 
 static int reachable(seg_run *s, const dm_resource *a, const dm_resource *b, int proto, int port)
 {
-	pst_run *run = s->run;
 	const sinfo *ia = info_of(s, a), *ib = info_of(s, b);
 	const json_t *e;
 
@@ -154,16 +168,14 @@ static int reachable(seg_run *s, const dm_resource *a, const dm_resource *b, int
 	if (!ia || !ib || !ia->cidr_ok || !ib->cidr_ok)
 		return 0;
 	if (strcmp(ia->vpc, ib->vpc) != 0) {
-		const char *how;
-		if (!routes_via_peer(dm__pst_subnet_rtb(run, a, &how), &ib->cidr) ||
-		    !routes_via_peer(dm__pst_subnet_rtb(run, b, &how), &ia->cidr))
+		if (!routes_via_peer(rtb_of(s, a), &ib->cidr) || !routes_via_peer(rtb_of(s, b), &ia->cidr))
 			return 0;
 	}
 	if (proto == PST_P_ALL)
 		proto = PST_P_TCP;
-	if (ia->nacl && !dm__pst_nacl_eval(run, ia->nacl, 1, 4, &ib->cidr, proto, port, &e))
+	if (ia->nacl && !dm__pst_nacl_eval_c(ia->nacl_c, 1, 4, &ib->cidr, proto, port, &e))
 		return 0;
-	if (ib->nacl && !dm__pst_nacl_eval(run, ib->nacl, 0, 4, &ia->cidr, proto, port, &e))
+	if (ib->nacl && !dm__pst_nacl_eval_c(ib->nacl_c, 0, 4, &ia->cidr, proto, port, &e))
 		return 0;
 	return 1;
 }
@@ -182,10 +194,14 @@ static int cidr_sources(atom_ctx *x, const pst_atom *a, const dm_resource *dst)
 	size_t i;
 	int rc;
 
-	if (dm__pst_cidr_parse(a->source, &src) < 0 || src.family != 4)
+	if (!a->cidr_ok || a->cidr.family != 4)
 		return 0;
+	src = a->cidr;
 	/* candidate subnets: the destination's VPC (peered VPCs are reached through their own SG sources) */
-	subs = dm__strmap_get(s->vpc_subnets, dm__pst_str(dst->attrs, "vpc_id"));
+	{
+		const rinfo *ri = rinfo_of(s, dst);
+		subs = ri ? ri->vpc_subs : dm__strmap_get(s->vpc_subnets, dm__pst_str(dst->attrs, "vpc_id"));
+	}
 	for (i = 0; subs && i < subs->n; i++) {
 		const dm_resource *sn = subs->v[i];
 		const sinfo *si = info_of(s, sn);
@@ -198,11 +214,12 @@ static int cidr_sources(atom_ctx *x, const pst_atom *a, const dm_resource *dst)
 	}
 	/* other VPCs whose subnets overlap the source and are routed through pcx/tgw */
 	{
-		const pst_vec *vpcs = dm__pst_type(s->run, "aws_vpc");
-		const char *how;
-		const dm_resource *rtb = dm__pst_subnet_rtb(s->run, dst, &how);
-		/* only when the destination routes some prefix through a peering/TGW (rare): no O(n^2) */
-		if (!routes_via_peer(rtb, &src) && !has_peer_route(rtb))
+		const pst_vec *vpcs = s->vpcs;
+		const rinfo *ri = rinfo_of(s, dst);
+		const dm_resource *rtb = rtb_of(s, dst);
+		/* only when the destination routes some prefix through a peering/TGW (rare): no O(n^2)
+		   (a route via a peer implies a peer route, so that is the whole test) */
+		if (!(ri ? ri->has_peer : has_peer_route(rtb)))
 			rtb = NULL;
 		for (i = 0; rtb && i < vpcs->n; i++) {
 			const dm_resource *v = vpcs->v[i];
@@ -236,23 +253,31 @@ static int seg_atom(void *ud, const dm_resource *sg, const pst_atom *a)
 
 	(void)sg;
 	if (a->internet) {
-		const char *how;
-		const dm_resource *rtb = dm__pst_subnet_rtb(s->run, x->subnet, &how);
-		const dm_resource *nacl = dm__strmap_get(s->run->subnet_nacl, x->subnet->id);
+		const rinfo *ri = rinfo_of(s, x->subnet);
+		const dm_resource *nacl = ri ? ri->nacl : dm__strmap_get(s->run->subnet_nacl, x->subnet->id);
+		const json_t *igw = ri ? ri->igw[a->internet == 6] : dm__pst_igw_route(rtb_of(s, x->subnet), a->internet);
 		pst_cidr any;
 		const json_t *e;
-		int proto = a->proto == PST_P_ALL ? PST_P_TCP : a->proto;
-		if (!(a->internet == 4 ? x->pub4 : x->pub6) || !dm__pst_igw_route(rtb, a->internet))
+		int proto = a->proto == PST_P_ALL ? PST_P_TCP : a->proto, port = a->from < 0 ? 0 : a->from;
+		if (!(a->internet == 4 ? x->pub4 : x->pub6) || !igw)
 			return 0;
-		dm__pst_cidr_parse(a->internet == 6 ? "::/0" : "0.0.0.0/0", &any);
-		if (nacl && !dm__pst_nacl_eval(s->run, nacl, 0, a->internet, &any, proto, a->from < 0 ? 0 : a->from, &e))
+		memset(&any, 0, sizeof(any)); /* 0.0.0.0/0 or ::/0 */
+		any.family = a->internet;
+		if (nacl && !(ri ? dm__pst_nacl_eval_c(ri->nacl_c, 0, a->internet, &any, proto, port, &e)
+				 : dm__pst_nacl_eval(s->run, nacl, 0, a->internet, &any, proto, port, &e)))
 			return 0;
 		return add_allowed(s, "internet", tier_of(s, x->subnet), a->proto, a->from, a->to);
 	}
 	if (a->kind == 'c')
 		return cidr_sources(x, a, x->subnet);
 	if (a->kind == 'g' || a->kind == 's') {
-		const pst_vec *subs = dm__strmap_get(s->sg_subnets, a->source);
+		/* the atom's source -> subnets, memoised per atom (sg_subnets is complete by now) */
+		const pst_vec *subs = dm__pst_pmap_get(&s->atom_subs, a, NULL);
+		if (!subs) {
+			subs = dm__strmap_get(s->sg_subnets, a->source);
+			if (dm__pst_pmap_put(&s->atom_subs, a, NULL, (void *)(subs ? subs : &no_subnets)) < 0)
+				return DM_ENOMEM;
+		}
 		for (i = 0; subs && i < subs->n; i++) {
 			const dm_resource *sn = subs->v[i];
 			if (!reachable(s, sn, x->subnet, a->proto, a->from < 0 ? 0 : a->from))
@@ -360,6 +385,7 @@ static int policy_findings(seg_run *s)
 int dm__pst_segmentation(pst_run *run)
 {
 	const pst_vec *subnets = dm__pst_type(run, "aws_subnet"), *enis = dm__pst_type(run, "aws_network_interface");
+	const pst_eni *info = NULL;
 	seg_run s;
 	size_t i, j;
 	int rc = 0;
@@ -367,12 +393,12 @@ int dm__pst_segmentation(pst_run *run)
 	memset(&s, 0, sizeof(s));
 	s.run = run;
 	s.p = run->res;
+	s.vpcs = dm__pst_type(run, "aws_vpc");
 	if (!subnets->n)
 		return 0;
 	if (dm__strmap_new(&s.subnet_tier, subnets->n) < 0 || dm__strmap_new(&s.tier_idx, 64) < 0 ||
-	    dm__strmap_new(&s.pair_idx, 64) < 0 || dm__strmap_new(&s.vpc_subnets, 64) < 0 ||
-	    dm__strmap_new(&s.sg_subnets, 256) < 0 || dm__strmap_new(&s.sinfo, subnets->n) < 0 ||
-	    dm__strmap_new(&s.visited, enis->n + 1) < 0) {
+	    dm__strmap_new(&s.vpc_subnets, 64) < 0 ||
+	    dm__strmap_new(&s.sg_subnets, 256) < 0 || dm__strmap_new(&s.sinfo, subnets->n) < 0) {
 		rc = DM_ENOMEM;
 		goto done;
 	}
@@ -413,6 +439,7 @@ int dm__pst_segmentation(pst_run *run)
 			si->tier = s.p->tiers[idx - 1].name;
 			si->vpc = dm__pst_str(sn->attrs, "vpc_id");
 			si->nacl = dm__strmap_get(run->subnet_nacl, sn->id);
+			si->nacl_c = si->nacl ? dm__pst_nacl_compile(run, si->nacl) : NULL;
 			if (dm__strmap_put(s.sinfo, sn->id, si) < 0) {
 				rc = DM_ENOMEM;
 				goto done;
@@ -428,9 +455,35 @@ int dm__pst_segmentation(pst_run *run)
 			tr->subnets[tr->nsubnets++] = sid;
 		}
 	}
+	/* per subnet resource: what the matrix asks about it for every ENI and source */
+	for (i = 0; i < subnets->n; i++) {
+		const dm_resource *sn = subnets->v[i];
+		rinfo *ri = dm__arena_alloc(run->arena, sizeof(*ri));
+		const char *how;
+		if (!ri) {
+			rc = DM_ENOMEM;
+			goto done;
+		}
+		ri->si = dm__strmap_get(s.sinfo, sn->id);
+		ri->vpc_subs = dm__strmap_get(s.vpc_subnets, dm__pst_str(sn->attrs, "vpc_id"));
+		ri->rtb = dm__pst_subnet_rtb(run, sn, &how);
+		ri->has_peer = has_peer_route(ri->rtb);
+		ri->igw[0] = dm__pst_igw_route(ri->rtb, 4);
+		ri->igw[1] = dm__pst_igw_route(ri->rtb, 6);
+		ri->nacl = dm__strmap_get(run->subnet_nacl, sn->id);
+		ri->nacl_c = ri->nacl ? dm__pst_nacl_compile(run, ri->nacl) : NULL;
+		if (dm__pst_pmap_put(&s.rinfo, sn, NULL, ri) < 0) {
+			rc = DM_ENOMEM;
+			goto done;
+		}
+	}
+	if (enis->n && !(info = dm__pst_enis(run))) {
+		rc = DM_ENOMEM;
+		goto done;
+	}
 	for (i = 0; i < enis->n; i++) {
 		const dm_resource *eni = enis->v[i];
-		const dm_resource *sn = dm__pst_get(run, "aws_subnet", dm__pst_str(eni->attrs, "subnet_id"));
+		const dm_resource *sn = info[i].subnet;
 		const json_t *sgs = json_object_get(eni->attrs, "security_groups"), *g;
 		if (!sn)
 			continue;
@@ -442,28 +495,24 @@ int dm__pst_segmentation(pst_run *run)
 	for (i = 0; i < enis->n; i++) {
 		const dm_resource *eni = enis->v[i];
 		atom_ctx x;
-		const json_t *sgs = json_object_get(eni->attrs, "security_groups"), *g, *as;
+		const json_t *as;
 		memset(&x, 0, sizeof(x));
 		x.s = &s;
 		x.eni = eni;
-		x.subnet = dm__pst_get(run, "aws_subnet", dm__pst_str(eni->attrs, "subnet_id"));
+		x.subnet = info[i].subnet;
 		if (!x.subnet)
 			continue;
 		as = dm__pst_block(eni->attrs, "association");
 		x.pub4 = (as && *dm__pst_str(as, "public_ip")) || *dm__pst_str(eni->attrs, "public_ip");
 		x.pub6 = json_array_size(json_object_get(eni->attrs, "ipv6_addresses")) > 0;
-		json_array_foreach(sgs, j, g) {
-			const dm_resource *sg = dm__pst_get(run, "aws_security_group", json_string_value(g));
-			char vk[512];
-			const char *k;
-			if (!sg)
+		for (j = 0; j < info[i].nsgs; j++) {
+			const dm_resource *sg = info[i].sgs[j];
+			/* ENIs of one subnet with the same SG and address kinds add nothing new (subnet and
+			   SG resources are the first of their id, so pointers stand for ids) */
+			const void *sgk = (const char *)sg + (x.pub4 ? 2 : 0) + (x.pub6 ? 1 : 0);
+			if (dm__pst_pmap_get(&s.visited, x.subnet, sgk))
 				continue;
-			/* ENIs of one subnet with the same SG and address kinds add nothing new */
-			snprintf(vk, sizeof(vk), "%s\x1f%s\x1f%d%d", x.subnet->id, sg->id, x.pub4, x.pub6);
-			if (dm__strmap_get(s.visited, vk))
-				continue;
-			k = dm__pst_intern(run, vk);
-			if (!k || dm__strmap_put(s.visited, k, (void *)k) < 0) {
+			if (dm__pst_pmap_put(&s.visited, x.subnet, sgk, (void *)sg) < 0) {
 				rc = DM_ENOMEM;
 				goto done;
 			}
@@ -488,11 +537,13 @@ int dm__pst_segmentation(pst_run *run)
 done:
 	dm__strmap_free(s.subnet_tier);
 	dm__strmap_free(s.tier_idx);
-	dm__strmap_free(s.pair_idx);
 	dm__strmap_free(s.vpc_subnets);
 	dm__strmap_free(s.sg_subnets);
 	dm__strmap_free(s.sinfo);
-	dm__strmap_free(s.visited);
+	dm__pst_pmap_free(&s.visited);
+	dm__pst_pmap_free(&s.atom_subs);
+	dm__pst_pmap_free(&s.rinfo);
+	dm__pst_pmap_free(&s.pairs);
 	if (rc < 0)
 		dm__error(run->ctx, rc, "posture: out of memory computing the segmentation matrix");
 	return rc;
