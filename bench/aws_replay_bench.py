@@ -15,6 +15,7 @@
 
 Usage: DM_BIN=build/driftmap bench/aws_replay_bench.py [--runs 3] [--concurrency 16]
        [--delay-ms 50] [--vpcs-per-region 8] [--roles 100] [--command scan|inventory]
+       [--verbose]
 """
 import argparse
 import json
@@ -83,6 +84,8 @@ def run_dm(dm, a, repo, tmp, endpoint, tag):
         cmd = [dm, "inventory", "--state", "git::%s//prod.tfstate?ref=main" % repo,
                "--output", "json=" + out]
     cmd += ["--concurrency", str(a.concurrency)]
+    if a.verbose:
+        cmd += ["--verbose"]
     for r in REGIONS:
         cmd += ["--region", r]
     env = dict(os.environ)
@@ -95,6 +98,10 @@ def run_dm(dm, a, repo, tmp, endpoint, tag):
     ut = re.search(r"User time \(seconds\): ([\d.]+)", p.stderr)
     stt = re.search(r"System time \(seconds\): ([\d.]+)", p.stderr)
     cpu = (float(ut.group(1)) if ut else 0.0) + (float(stt.group(1)) if stt else 0.0)
+    if a.verbose:
+        for line in p.stderr.splitlines():
+            if line.startswith("driftmap: debug: ") and " ms" in line and "request" not in line:
+                print("    " + tag + ": " + line[len("driftmap: debug: "):])
     if p.returncode not in (0, 2) or not os.path.exists(out):
         raise RuntimeError("%s failed (exit %d): %s" % (tag, p.returncode, p.stderr[-1500:]))
     with open(out) as f:
@@ -120,6 +127,7 @@ def main():
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--delay-ms", type=int, default=50)
     ap.add_argument("--command", choices=["scan", "inventory"], default="scan")
+    ap.add_argument("--verbose", action="store_true", help="print driftmap's phase timings")
     a = ap.parse_args()
     dm = os.environ.get("DM_BIN") or os.path.join(os.environ.get("DM_BUILD_DIR", "build"), "driftmap")
     tmp = tempfile.mkdtemp(prefix="dm-replay-bench-")

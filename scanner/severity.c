@@ -99,12 +99,41 @@ static int unmanaged_policy_admin(const dm_finding *f, const dm_change *c)
 	return json_is_string(p) && dm__policy_is_admin(json_string_value(p));
 }
 
+static int span_has(dm_jspan v, const char *needle)
+{
+	size_t n = strlen(needle), i;
+
+	for (i = 0; i + n <= v.len; i++)
+		if (v.p[i] == needle[0] && memcmp(v.p + i, needle, n) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A file-loaded SG whose ingress text has no "0.0.0.0/0" or "::/0" string
+ * and no escape cannot have a rule open to the internet: decided without building
+ * its rules (first scans of big accounts have tens of thousands of these).
+ */
+static int ingress_maybe_open(const dm_resource *r)
+{
+	dm_jspan raw, v;
+
+	if (!dm__resource_raw(r, &raw))
+		return 1;
+	if (!dm__jspan_get(raw, "ingress", &v))
+		return 0;
+	return span_has(v, "\"0.0.0.0/0\"") || span_has(v, "\"::/0\"") || memchr(v.p, '\\', v.len) != NULL;
+}
+
 static int unmanaged_sg_open(const dm_finding *f, const dm_change *c)
 {
-	const json_t *in = f->live_res ? dm_resource_attr(f->live_res, "ingress") : NULL;
+	const json_t *in;
 	size_t i;
 
 	(void)c;
+	if (!f->live_res || !ingress_maybe_open(f->live_res))
+		return 0;
+	in = dm_resource_attr(f->live_res, "ingress");
 	for (i = 0; i < json_array_size(in); i++)
 		if (rule_open(json_array_get(in, i)))
 			return 1;

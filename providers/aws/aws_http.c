@@ -45,6 +45,11 @@ struct req {
 	unsigned attempts;
 	long long not_before_ms;
 	unsigned *counter;
+	/* a finished request whose callback has not run yet (see run_loop) */
+	struct req *dnext;
+	int d_rc, d_errcode;
+	long d_status;
+	char *d_code, *d_msg, *d_err;
 };
 
 struct bucket {
@@ -74,6 +79,7 @@ struct aws_client {
 	size_t max_body;
 	char ua[64];
 	int cancelled; /* aws_client_cancel(): no new attempts, no retries */
+	struct req *dhead, *dtail; /* finished, callbacks pending */
 };
 
 /* ---- time and randomness ------------------------------------------------ */
@@ -765,6 +771,46 @@ static void complete(aws_client *cl, struct req *r, int rc, long status, char *c
 	req_free(r);
 }
 
+/*
+ * Queue the completion of a finished request: run_loop starts the requests
+ * waiting for a slot first and runs the callbacks (which parse and map the
+ * response) after, so the next round trips overlap the parsing. The error
+ * message finish() set is kept with the request and set again before its
+ * callback runs (another request's error may come in between).
+ */
+static void defer_complete(aws_client *cl, struct req *r, int rc, long status, char *code,
+			   char *msg, int has_err)
+{
+	r->d_rc = rc;
+	r->d_status = status;
+	r->d_code = code;
+	r->d_msg = msg;
+	r->d_err = has_err ? dm__strdup(dm_ctx_last_error(cl->ctx)) : NULL;
+	r->d_errcode = has_err ? dm_ctx_last_error_code(cl->ctx) : 0;
+	r->dnext = NULL;
+	if (cl->dtail)
+		cl->dtail->dnext = r;
+	else
+		cl->dhead = r;
+	cl->dtail = r;
+}
+
+static void run_deferred(aws_client *cl)
+{
+	while (cl->dhead) {
+		struct req *r = cl->dhead;
+
+		cl->dhead = r->dnext;
+		if (!cl->dhead)
+			cl->dtail = NULL;
+		if (r->d_err)
+			dm__error(cl->ctx, r->d_errcode ? r->d_errcode : DM_EAPI, "%s", r->d_err);
+		free(r->d_err);
+		r->d_err = NULL;
+		complete(cl, r, r->d_rc, r->d_status, r->d_code, r->d_msg);
+	}
+}
+
 static int retryable_code(const char *code)
 {
 	static const char *const codes[] = {
@@ -846,7 +892,7 @@ static void finish(aws_client *cl, struct req *r, CURLcode cc)
 	if (r->too_big) {
 		dm__error(cl->ctx, DM_ETOOBIG, "%s: response body exceeds the %zu-byte limit", r->api,
 			  r->resp.max);
-		complete(cl, r, DM_ETOOBIG, status, NULL, NULL);
+		defer_complete(cl, r, DM_ETOOBIG, status, NULL, NULL, 1);
 		return;
 	}
 	if (cc != CURLE_OK) {
@@ -861,7 +907,7 @@ static void finish(aws_client *cl, struct req *r, CURLcode cc)
 		dm__error(cl->ctx, DM_EHTTP, "%s: request to %s failed after %u attempt%s: %s", r->api,
 			  r->endpoint, r->attempts, r->attempts == 1 ? "" : "s",
 			  r->errbuf[0] ? r->errbuf : curl_easy_strerror(cc));
-		complete(cl, r, DM_EHTTP, status, NULL, NULL);
+		defer_complete(cl, r, DM_EHTTP, status, NULL, NULL, 1);
 		return;
 	}
 	if (status >= 300 || status < 100) { /* redirects are not followed: an error too */
@@ -910,7 +956,7 @@ static void finish(aws_client *cl, struct req *r, CURLcode cc)
 				  msg ? msg : "", status);
 		}
 	}
-	complete(cl, r, 0, status, code, msg);
+	defer_complete(cl, r, 0, status, code, msg, status >= 300 || status < 100);
 }
 
 /* ---- the loop ---------------------------------------------------------------------- */
@@ -999,6 +1045,17 @@ static int run_loop(aws_client *cl, const int *flag)
 			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
 			if (r)
 				finish(cl, r, m->data.result);
+		}
+		if (cl->dhead) {
+			/* refill the freed slots and send before parsing what came back */
+			start_ready(cl);
+			if (cl->inflight > 0 &&
+			    (mc = curl_multi_perform(cl->multi, &running)) != CURLM_OK) {
+				run_deferred(cl);
+				return dm__error(cl->ctx, DM_EHTTP, "aws: HTTP engine failure: %s",
+						 curl_multi_strerror(mc));
+			}
+			run_deferred(cl);
 		}
 	}
 	return 0;

@@ -721,34 +721,46 @@ static void test_diff__fingerprints_are_stable(void **state)
 
 static void test_diff__severity_table(void **state)
 {
-	struct world w;
+	int lazy;
 
 	(void)state;
-	world_run(&w,
-		  "[{'t':'aws_security_group','id':'sg-1','a':{'ingress':[],'egress':[]}},"
-		  "{'t':'aws_vpc','id':'vpc-1','a':{'tags':{'Name':'a'}}},"
-		  "{'t':'aws_iam_role','id':'r1','a':{'assume_role_policy':'{`Statement`:[]}'}},"
-		  "{'t':'aws_iam_role','id':'r2','a':{'managed_policy_arns':[]}},"
-		  "{'t':'aws_iam_role','id':'gone','a':{}},"
-		  "{'t':'aws_subnet','id':'subnet-1','a':{'cidr_block':'10.0.0.0/24','tags':{}}}]",
-		  "[{'t':'aws_security_group','id':'sg-1','a':{'ingress':[{'protocol':'tcp','from_port':22,'to_port':22,'cidr_blocks':['0.0.0.0/0']}],'egress':[]}},"
-		  "{'t':'aws_security_group','id':'sg-2','a':{'ingress':[{'protocol':'tcp','from_port':22,'to_port':22,'cidr_blocks':['10.0.0.0/8']}],'egress':[]}},"
-		  "{'t':'aws_vpc','id':'vpc-1','a':{'tags':{'Name':'b'}}},"
-		  "{'t':'aws_iam_role','id':'r1','a':{'assume_role_policy':'{`Statement`:[{`Effect`:`Allow`}]}'}},"
-		  "{'t':'aws_iam_role','id':'r2','a':{'managed_policy_arns':['arn:aws:iam::aws:policy/AdministratorAccess']}},"
-		  "{'t':'aws_iam_policy','id':'arn:aws:iam::" ACCT ":policy/admin','a':{'policy':'{`Statement`:{`Effect`:`Allow`,`Action`:`*`,`Resource`:[`*`]}}'}},"
-		  "{'t':'aws_subnet','id':'subnet-1','a':{'cidr_block':'10.0.0.0/24','tags':{'x':'y'}}}]",
-		  NULL, NULL, NULL);
-	assert_int_equal(find(w.drift, DM_FINDING_CHANGED, "sg-1")->severity, DM_SEV_HIGH);
-	assert_int_equal(find(w.drift, DM_FINDING_UNMANAGED, "sg-2")->severity, DM_SEV_MEDIUM);
-	assert_int_equal(find(w.drift, DM_FINDING_CHANGED, "vpc-1")->severity, DM_SEV_LOW);
-	assert_int_equal(find(w.drift, DM_FINDING_CHANGED, "subnet-1")->severity, DM_SEV_LOW);
-	assert_int_equal(find(w.drift, DM_FINDING_CHANGED, "r1")->severity, DM_SEV_HIGH);
-	assert_int_equal(find(w.drift, DM_FINDING_CHANGED, "r2")->severity, DM_SEV_HIGH);
-	assert_int_equal(find(w.drift, DM_FINDING_MISSING, "gone")->severity, DM_SEV_MEDIUM);
-	assert_int_equal(find(w.drift, DM_FINDING_UNMANAGED, "arn:aws:iam::" ACCT ":policy/admin")->severity,
-			 DM_SEV_HIGH);
-	world_free(&w);
+	/* jansson attributes (providers) and raw text (files) classify alike */
+	for (lazy = 0; lazy < 2; lazy++) {
+		struct world w;
+
+		world_run_mode(&w,
+			  "[{'t':'aws_security_group','id':'sg-1','a':{'ingress':[],'egress':[]}},"
+			  "{'t':'aws_vpc','id':'vpc-1','a':{'tags':{'Name':'a'}}},"
+			  "{'t':'aws_iam_role','id':'r1','a':{'assume_role_policy':'{`Statement`:[]}'}},"
+			  "{'t':'aws_iam_role','id':'r2','a':{'managed_policy_arns':[]}},"
+			  "{'t':'aws_iam_role','id':'gone','a':{}},"
+			  "{'t':'aws_subnet','id':'subnet-1','a':{'cidr_block':'10.0.0.0/24','tags':{}}}]",
+			  "[{'t':'aws_security_group','id':'sg-1','a':{'ingress':[{'protocol':'tcp','from_port':22,'to_port':22,'cidr_blocks':['0.0.0.0/0']}],'egress':[]}},"
+			  "{'t':'aws_security_group','id':'sg-2','a':{'ingress':[{'protocol':'tcp','from_port':22,'to_port':22,'cidr_blocks':['10.0.0.0/8']}],'egress':[{'protocol':'-1','from_port':0,'to_port':0,'cidr_blocks':['0.0.0.0/0']}]}},"
+			  "{'t':'aws_security_group','id':'sg-3','a':{'ingress':[{'protocol':'tcp','from_port':443,'to_port':443,'cidr_blocks':['10.0.0.0/8','0.0.0.0/0']}],'egress':[]}},"
+			  "{'t':'aws_security_group','id':'sg-4','a':{'ingress':[{'protocol':'tcp','from_port':22,'to_port':22,'cidr_blocks':[],'ipv6_cidr_blocks':['::/0']}],'egress':[]}},"
+			  "{'t':'aws_security_group','id':'sg-5','a':{'ingress':[{'protocol':'tcp','from_port':22,'to_port':22,'cidr_blocks':['0.0.0.0\\/0']}],'egress':[]}},"
+			  "{'t':'aws_vpc','id':'vpc-1','a':{'tags':{'Name':'b'}}},"
+			  "{'t':'aws_iam_role','id':'r1','a':{'assume_role_policy':'{`Statement`:[{`Effect`:`Allow`}]}'}},"
+			  "{'t':'aws_iam_role','id':'r2','a':{'managed_policy_arns':['arn:aws:iam::aws:policy/AdministratorAccess']}},"
+			  "{'t':'aws_iam_policy','id':'arn:aws:iam::" ACCT ":policy/admin','a':{'policy':'{`Statement`:{`Effect`:`Allow`,`Action`:`*`,`Resource`:[`*`]}}'}},"
+			  "{'t':'aws_subnet','id':'subnet-1','a':{'cidr_block':'10.0.0.0/24','tags':{'x':'y'}}}]",
+			  NULL, NULL, NULL, lazy);
+		assert_int_equal(find(w.drift, DM_FINDING_CHANGED, "sg-1")->severity, DM_SEV_HIGH);
+		/* open egress or 10.0.0.0/8 (which contains the text 0.0.0.0) is not an open ingress */
+		assert_int_equal(find(w.drift, DM_FINDING_UNMANAGED, "sg-2")->severity, DM_SEV_MEDIUM);
+		assert_int_equal(find(w.drift, DM_FINDING_UNMANAGED, "sg-3")->severity, DM_SEV_HIGH);
+		assert_int_equal(find(w.drift, DM_FINDING_UNMANAGED, "sg-4")->severity, DM_SEV_HIGH);
+		assert_int_equal(find(w.drift, DM_FINDING_UNMANAGED, "sg-5")->severity, DM_SEV_HIGH);
+		assert_int_equal(find(w.drift, DM_FINDING_CHANGED, "vpc-1")->severity, DM_SEV_LOW);
+		assert_int_equal(find(w.drift, DM_FINDING_CHANGED, "subnet-1")->severity, DM_SEV_LOW);
+		assert_int_equal(find(w.drift, DM_FINDING_CHANGED, "r1")->severity, DM_SEV_HIGH);
+		assert_int_equal(find(w.drift, DM_FINDING_CHANGED, "r2")->severity, DM_SEV_HIGH);
+		assert_int_equal(find(w.drift, DM_FINDING_MISSING, "gone")->severity, DM_SEV_MEDIUM);
+		assert_int_equal(find(w.drift, DM_FINDING_UNMANAGED, "arn:aws:iam::" ACCT ":policy/admin")->severity,
+				 DM_SEV_HIGH);
+		world_free(&w);
+	}
 }
 
 static void test_diff__changes_carry_values_and_order_is_deterministic(void **state)
