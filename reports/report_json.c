@@ -249,7 +249,8 @@ fail:
 	return NULL;
 }
 
-json_t *dm__report_json_build(const dm_drift *d, dm__srcloc *loc)
+/* with_findings 0: drift[] and ignored[] left empty (the renderer streams them). */
+static json_t *build_doc(const dm_drift *d, dm__srcloc *loc, int with_findings)
 {
 	const dm_inventory *state = dm_drift_state(d), *live = dm_drift_live(d);
 	const dm_summary *sum = dm_drift_summary(d);
@@ -309,7 +310,7 @@ json_t *dm__report_json_build(const dm_drift *d, dm__srcloc *loc)
 	ignored = json_array();
 	if (set(doc, "drift", drift) < 0)
 		goto fail;
-	for (i = 0; i < dm_drift_count(d); i++) {
+	for (i = 0; with_findings && i < dm_drift_count(d); i++) {
 		const dm_finding *f = dm_drift_at(d, i);
 
 		if (json_array_append_new(f->ignored ? ignored : drift, finding_json(f, loc)) < 0)
@@ -330,10 +331,55 @@ fail:
 	return NULL;
 }
 
+json_t *dm__report_json_build(const dm_drift *d, dm__srcloc *loc)
+{
+	return build_doc(d, loc, 1);
+}
+
+/*
+ * Append the findings (ignored or not) as the elements of a top-level array,
+ * one at a time: each is built, dumped and freed before the next, so a
+ * 100,000-finding report never holds a 100,000-object tree. The bytes are
+ * those json_dumps(JSON_INDENT(2)) gives for the whole document: an element
+ * of a top-level member's array sits 4 spaces in.
+ */
+static int put_findings(const dm__report *r, int ignored, dm_buf *out)
+{
+	size_t i, n = 0;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < dm_drift_count(r->d); i++) {
+		const dm_finding *f = dm_drift_at(r->d, i);
+		json_t *o;
+		char *txt, *p, *nl;
+
+		if (!f->ignored != !ignored)
+			continue;
+		o = finding_json(f, r->loc);
+		txt = o ? json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) : NULL;
+		json_decref(o);
+		if (!txt)
+			return DM_ENOMEM;
+		rc = dm__buf_puts(out, n++ ? ",\n    " : "\n    ");
+		for (p = txt; rc == 0 && (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+			rc = dm__buf_put(out, p, (size_t)(nl - p));
+			if (rc == 0)
+				rc = dm__buf_puts(out, "\n    ");
+		}
+		if (rc == 0)
+			rc = dm__buf_puts(out, p);
+		free(txt);
+	}
+	if (rc == 0 && n)
+		rc = dm__buf_puts(out, "\n  ");
+	return rc;
+}
+
 int dm__report_json_render(const dm__report *r, dm_buf *out)
 {
-	json_t *doc = dm__report_json_build(r->d, r->loc);
-	char *txt = NULL;
+	static const char k_drift[] = "\n  \"drift\": []", k_ignored[] = "\n  \"ignored\": []";
+	json_t *doc = build_doc(r->d, r->loc, 0);
+	char *txt = NULL, *a, *b;
 	int rc;
 
 	if (!doc)
@@ -342,7 +388,24 @@ int dm__report_json_render(const dm__report *r, dm_buf *out)
 	json_decref(doc);
 	if (!txt)
 		return DM_ENOMEM;
-	rc = dm__buf_puts(out, txt);
+	/* the two empty top-level arrays (2-space indent: no nested key matches) get the findings */
+	a = strstr(txt, k_drift);
+	b = a ? strstr(a, k_ignored) : NULL;
+	if (!a || !b) {
+		free(txt);
+		return DM_ERROR;
+	}
+	a += sizeof(k_drift) - 2; /* just before the ']' */
+	b += sizeof(k_ignored) - 2;
+	rc = dm__buf_put(out, txt, (size_t)(a - txt));
+	if (rc == 0)
+		rc = put_findings(r, 0, out);
+	if (rc == 0)
+		rc = dm__buf_put(out, a, (size_t)(b - a));
+	if (rc == 0)
+		rc = put_findings(r, 1, out);
+	if (rc == 0)
+		rc = dm__buf_puts(out, b);
 	if (rc == 0)
 		rc = dm__buf_putc(out, '\n');
 	free(txt);
