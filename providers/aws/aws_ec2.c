@@ -1315,6 +1315,8 @@ done:
 
 int aws_scan_ec2(aws_scan *s, const char *account, const char *region, const aws_creds *creds)
 {
+	aws_job *vj = NULL;
+
 	for (size_t i = 0; i < sizeof(ec2_lists) / sizeof(ec2_lists[0]); i++) {
 		const struct ec2_list *l = &ec2_lists[i];
 		aws_job *j = aws__job_new(s, "ec2", account, region, region, l->api, l->types, l->ntypes,
@@ -1329,22 +1331,26 @@ int aws_scan_ec2(aws_scan *s, const char *account, const char *region, const aws
 			j->want_dns_support = s->opts.vpc_dns_support;
 			j->want_dns_hostnames = s->opts.vpc_dns_hostnames;
 			j->apis[j->napis++] = API_VPC_ATTR;
+			vj = j;
 		}
 		/* a failed submit marks the scope failed; the other scopes still run */
 		ec2_submit_page(j, NULL);
-		if (l->map == aws_ec2_map_vpcs && s->state_vpcs &&
-		    (j->want_dns_support || j->want_dns_hostnames)) {
-			/* the state's VPCs of this region: no need to wait for the listing */
-			size_t it = 0;
-			const char *k;
-			void *v;
+	}
+	/*
+	 * The state's VPCs of this region: no need to wait for the listing. Queued
+	 * after the list calls: the big pages go out first, the small attribute
+	 * answers come last (their parsing is what nothing can overlap).
+	 */
+	if (vj && s->state_vpcs && (vj->want_dns_support || vj->want_dns_hostnames)) {
+		size_t it = 0;
+		const char *k;
+		void *v;
 
-			while (!j->failed && dm__strmap_next(s->state_vpcs, &it, &k, &v)) {
-				const aws_state_vpc *e = v;
+		while (!vj->failed && dm__strmap_next(s->state_vpcs, &it, &k, &v)) {
+			const aws_state_vpc *e = v;
 
-				if (vpc_early(j, e) && submit_vattrs(j, e->id, vpc_wants(j, e->id)) < 0)
-					break;
-			}
+			if (vpc_early(vj, e) && submit_vattrs(vj, e->id, vpc_wants(vj, e->id)) < 0)
+				break;
 		}
 	}
 	return 0;
