@@ -15,7 +15,7 @@
 
 Usage: DM_BIN=build/driftmap bench/aws_replay_bench.py [--runs 3] [--concurrency 16]
        [--delay-ms 50] [--vpcs-per-region 8] [--roles 100] [--command scan|inventory]
-       [--verbose]
+       [--verbose] [--server asyncio|faultproxy]
 """
 import argparse
 import json
@@ -38,12 +38,13 @@ import awsestate as est  # noqa: E402
 import aws_scan_bench as asb  # noqa: E402  (the estate builder)
 
 PROXY = os.path.join(SRC, "tests", "tools", "faultproxy.py")
+REPLAY = os.path.join(SRC, "tests", "tools", "replayserver.py")
 REGIONS = asb.REGIONS
 
 
 class Proxy:
-    def __init__(self, *args):
-        self.proc = subprocess.Popen([sys.executable, PROXY] + list(args), stdout=subprocess.PIPE,
+    def __init__(self, *args, script=PROXY):
+        self.proc = subprocess.Popen([sys.executable, script] + list(args), stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         if not re.match(r"^\d+\s*$", line or ""):
@@ -128,6 +129,9 @@ def main():
     ap.add_argument("--delay-ms", type=int, default=50)
     ap.add_argument("--command", choices=["scan", "inventory"], default="scan")
     ap.add_argument("--verbose", action="store_true", help="print driftmap's phase timings")
+    ap.add_argument("--server", choices=["asyncio", "faultproxy"], default="asyncio",
+                    help="replay server: tests/tools/replayserver.py (one event loop: every answer "
+                         "after exactly the delay) or faultproxy.py --replay (a thread per request)")
     a = ap.parse_args()
     dm = os.environ.get("DM_BIN") or os.path.join(os.environ.get("DM_BUILD_DIR", "build"), "driftmap")
     tmp = tempfile.mkdtemp(prefix="dm-replay-bench-")
@@ -173,7 +177,8 @@ def main():
             proxy.stop()
             proxy = None
         # moto is stopped here: only the recording answers
-        proxy = Proxy("--replay", rec, "--delay-ms", str(a.delay_ms))
+        proxy = Proxy("--replay", rec, "--delay-ms", str(a.delay_ms),
+                      script=REPLAY if a.server == "asyncio" else PROXY)
         runs = []
         for i in range(a.runs):
             proxy.stats(reset=True)
@@ -210,6 +215,7 @@ def main():
     chain = max(1, eks_chain, per_api.get("iam:GetAccountAuthorizationDetails", 0))
     res = {
         "command": a.command, "regions": REGIONS, "concurrency": a.concurrency, "delay_ms": a.delay_ms,
+        "replay_server": a.server,
         "recorded": {"wall_s": round(recorded["wall"], 3), "requests": rst["requests"],
                      "counted": recorded["calls"], "incomplete": recorded["incomplete"]},
         "replay_requests": reqs, "replay_counted_api_calls": runs[-1]["calls"],
