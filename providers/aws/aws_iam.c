@@ -382,20 +382,27 @@ static void lr_done(aws_client *cl, int rc, const aws_response *resp, void *ud);
 
 #define API_LR "iam:ListRoles"
 
-static int lr_submit(aws_job *j, const char *marker)
+/* One page (1,000 items, from marker) of an IAM List* call. */
+static int iam_list_submit(aws_job *j, const char *action, const char *api, const char *marker,
+			   aws_done_fn done)
 {
 	const char *kv[4] = { "MaxItems", "1000", marker ? "Marker" : NULL, marker };
-	char *body = aws_query_body("ListRoles", AWS_IAM_VERSION, kv, 2);
+	char *body = aws_query_body(action, AWS_IAM_VERSION, kv, 2);
 	int rc;
 
 	if (!body) {
-		aws__job_fail(j, "%s: out of memory", API_LR);
+		aws__job_fail(j, "%s: out of memory", api);
 		return DM_ENOMEM;
 	}
-	rc = aws__job_submit(j, API_LR, "POST", "/", "", body,
-			     "application/x-www-form-urlencoded; charset=utf-8", lr_done, j);
+	rc = aws__job_submit(j, api, "POST", "/", "", body,
+			     "application/x-www-form-urlencoded; charset=utf-8", done, j);
 	free(body);
 	return rc;
+}
+
+static int lr_submit(aws_job *j, const char *marker)
+{
+	return iam_list_submit(j, "ListRoles", API_LR, marker, lr_done);
 }
 
 static void lr_done(aws_client *cl, int rc, const aws_response *resp, void *ud)
@@ -597,18 +604,7 @@ static void lip_done(aws_client *cl, int rc, const aws_response *resp, void *ud)
 
 static int lip_submit(aws_job *j, const char *marker)
 {
-	const char *kv[4] = { "MaxItems", "1000", marker ? "Marker" : NULL, marker };
-	char *body = aws_query_body("ListInstanceProfiles", AWS_IAM_VERSION, kv, 2);
-	int rc;
-
-	if (!body) {
-		aws__job_fail(j, "%s: out of memory", API_LIP);
-		return DM_ENOMEM;
-	}
-	rc = aws__job_submit(j, API_LIP, "POST", "/", "", body,
-			     "application/x-www-form-urlencoded; charset=utf-8", lip_done, j);
-	free(body);
-	return rc;
+	return iam_list_submit(j, "ListInstanceProfiles", API_LIP, marker, lip_done);
 }
 
 static void lip_done(aws_client *cl, int rc, const aws_response *resp, void *ud)

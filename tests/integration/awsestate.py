@@ -11,10 +11,13 @@ import re
 import signal
 import socket
 import subprocess
+import sys
+import threading
 import time
 import urllib.request
 
 ACCOUNT = "123456789012"
+FAULTPROXY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools", "faultproxy.py")
 
 
 # ---------------------------------------------------------------- moto -----
@@ -77,6 +80,44 @@ class Moto:
 
     def __exit__(self, *a):
         self.stop()
+
+
+class FaultProxy:
+    """tests/tools/faultproxy.py on 127.0.0.1 in front of `upstream` (free port, printed on
+    its stdout); extra args as on its command line; stopped by PID."""
+
+    def __init__(self, upstream, *args):
+        self.proc = subprocess.Popen([sys.executable, FAULTPROXY, "--upstream", upstream] + list(args),
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if not re.match(r"^\d+\s*$", line or ""):
+            self.stop()
+            raise RuntimeError("faultproxy printed no port: %r" % line)
+        self.port = int(line)
+        # drain stderr so the proxy never blocks on a full pipe
+        threading.Thread(target=self.proc.stderr.read, daemon=True).start()
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def config(self, **cfg):
+        req = urllib.request.Request(self.url + "/__faultproxy/config", data=json.dumps(cfg).encode(),
+                                     method="POST")
+        return json.loads(urllib.request.urlopen(req, timeout=10).read())
+
+    def stats(self):
+        return json.loads(urllib.request.urlopen(self.url + "/__faultproxy/stats", timeout=10).read())
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.proc = None
 
 
 def aws_env(moto_url):

@@ -24,13 +24,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 SRC = os.environ.get("DM_SOURCE_DIR", os.path.abspath(os.path.join(HERE, "../..")))
-PROXY = os.path.join(SRC, "tests", "tools", "faultproxy.py")
 DM_BIN = os.environ.get("DM_BIN") or os.path.join(os.environ.get("DM_BUILD_DIR", "."), "driftmap")
 REGIONS = ["us-east-1", "eu-west-1"]
 
@@ -53,29 +51,6 @@ def check(cond, msg):
         FAILS.append(msg)
         print("FAIL:", msg)
     return cond
-
-
-class Proxy:
-    """faultproxy.py on 127.0.0.1 logging every request; stopped by PID."""
-
-    def __init__(self, upstream, log):
-        self.proc = subprocess.Popen([sys.executable, PROXY, "--upstream", upstream, "--log", log],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        if not re.match(r"^\d+\s*$", line or ""):
-            self.stop()
-            raise RuntimeError("faultproxy printed no port: %r" % line)
-        self.url = "http://127.0.0.1:%d" % int(line)
-        threading.Thread(target=self.proc.stderr.read, daemon=True).start()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 # ---- the API models -----------------------------------------------------------------
@@ -255,7 +230,7 @@ def main():
             doc = est.write_iam_users(est.write_state(cs, iam, ests), cs[REGIONS[0]], iam,
                                       users).document()
             est.commit_state(repo, "envs/prod.tfstate", doc)
-            proxy = Proxy(moto.url, log)
+            proxy = est.FaultProxy(moto.url, "--log", log)
 
             regions = []
             for r in REGIONS:

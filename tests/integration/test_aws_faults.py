@@ -20,15 +20,11 @@ Exit 77 (skipped) only when moto_server / boto3 are missing.
 """
 import json
 import os
-import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.request
 import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -59,41 +55,7 @@ def check(cond, msg):
         FAILS.append(msg)
 
 
-class Proxy:
-    """faultproxy.py on 127.0.0.1 (free port, printed on its stdout); stopped by PID."""
-
-    def __init__(self, upstream, *args):
-        self.proc = subprocess.Popen([sys.executable, PROXY, "--upstream", upstream] + list(args),
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        if not re.match(r"^\d+\s*$", line or ""):
-            self.stop()
-            raise RuntimeError("faultproxy printed no port: %r" % line)
-        self.port = int(line)
-        # drain stderr so the proxy never blocks on a full pipe
-        threading.Thread(target=self.proc.stderr.read, daemon=True).start()
-
-    @property
-    def url(self):
-        return "http://127.0.0.1:%d" % self.port
-
-    def config(self, **cfg):
-        req = urllib.request.Request(self.url + "/__faultproxy/config", data=json.dumps(cfg).encode(),
-                                     method="POST")
-        return json.loads(urllib.request.urlopen(req, timeout=10).read())
-
-    def stats(self):
-        return json.loads(urllib.request.urlopen(self.url + "/__faultproxy/stats", timeout=10).read())
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.proc = None
+Proxy = est.FaultProxy
 
 
 def scan(endpoint, repo, tmp, tag, concurrency=8):
