@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -201,6 +202,7 @@ def main():
     finally:
         if proxy:
             proxy.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
     walls = [r["wall"] for r in runs]
     med = statistics.median(walls)
     reqs = statistics.median([r["requests"] for r in runs])

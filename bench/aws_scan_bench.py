@@ -11,6 +11,8 @@ provider v5 Read functions), the median wall time and peak RSS.
 
 Usage: DM_BIN=build/driftmap bench/aws_scan_bench.py [--runs 3] [--vpcs-per-region 8]
 """
+import atexit
+import shutil
 import argparse
 import json
 import os
@@ -79,6 +81,7 @@ def main():
     a = ap.parse_args()
     dm = os.environ.get("DM_BIN") or os.path.join(os.environ.get("DM_BUILD_DIR", "build"), "driftmap")
     tmp = tempfile.mkdtemp(prefix="dm-bench-")
+    atexit.register(shutil.rmtree, tmp, True)
     with est.Moto() as m:
         m.reset(seed=1)
         t0 = time.time()
