@@ -1194,6 +1194,47 @@ static void explode_state(struct actx *ax, const dm_resource *r)
  * would cover its twin with an equal payload, so neither side is exploded.
  * Only for raw (file-loaded) attributes of the same type on both sides.
  */
+/* Does a standalone state resource manage children (of these kinds) of owner? */
+static int owner_claimed(const struct actx *ax, const char *owner, const int *kinds, int nkinds)
+{
+	struct atom probe;
+	char buf[AKEY_MAX];
+	int k;
+
+	memset(&probe, 0, sizeof(probe));
+	probe.owner = owner;
+	for (k = 0; k < nkinds; k++) {
+		probe.kind = kinds[k];
+		if (owner_key(&probe, buf, sizeof(buf)) < 0 || dm__strmap_get(ax->owners, buf))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * An unmanaged live parent (no state pair) whose children no standalone
+ * state resource manages: its atoms could neither cover anything nor be
+ * reported (uncovered atoms are drift only on managed parents), so it is not
+ * exploded. First scans of big accounts are mostly these.
+ */
+static int unmanaged_unclaimed(const struct actx *ax, const dm_lent *e)
+{
+	static const int k_sg[] = { AT_SG }, k_rt[] = { AT_ROUTE }, k_acl[] = { AT_NACL, AT_ASSOC },
+			 k_role[] = { AT_ATTACH, AT_INLINE };
+
+	if (e->pair || !e->r->id)
+		return 0;
+	if (is(e->r->type, "aws_security_group"))
+		return !owner_claimed(ax, e->r->id, k_sg, 1);
+	if (is(e->r->type, "aws_route_table"))
+		return !owner_claimed(ax, e->r->id, k_rt, 1);
+	if (is(e->r->type, "aws_network_acl"))
+		return !owner_claimed(ax, e->r->id, k_acl, 2);
+	if (is(e->r->type, "aws_iam_role"))
+		return !owner_claimed(ax, e->r->id, k_role, 2);
+	return 0; /* users: their memberships are owned by the group */
+}
+
 static int parent_in_sync(const struct actx *ax, const dm_lent *e)
 {
 	static const char *const k_sg[] = { "ingress", "egress" };
@@ -1203,10 +1244,8 @@ static int parent_in_sync(const struct actx *ax, const dm_lent *e)
 	const char *const *keys;
 	dm_jspan rs, rl, vs[3], vl[3];
 	unsigned char fs[3], fl[3];
-	int kinds[2], nkinds, k;
+	int kinds[2], nkinds;
 	size_t n, i;
-	struct atom probe;
-	char buf[AKEY_MAX];
 
 	if (!p || p->standalone || !p->state || p->live != e->r || !e->r->id || !p->state->id ||
 	    strcmp(p->state->type, e->r->type) != 0 || strcmp(p->state->id, e->r->id) != 0 ||
@@ -1221,13 +1260,8 @@ static int parent_in_sync(const struct actx *ax, const dm_lent *e)
 	} else {
 		return 0;
 	}
-	memset(&probe, 0, sizeof(probe));
-	probe.owner = e->r->id;
-	for (k = 0; k < nkinds; k++) {
-		probe.kind = kinds[k];
-		if (owner_key(&probe, buf, sizeof(buf)) < 0 || dm__strmap_get(ax->owners, buf))
-			return 0;
-	}
+	if (owner_claimed(ax, e->r->id, kinds, nkinds))
+		return 0;
 	if (!dm__resource_raw(p->state, &rs) || !dm__resource_raw(e->r, &rl))
 		return 0;
 	dm__jspan_get_many(rs, keys, n, vs, fs);
@@ -1271,6 +1305,8 @@ int dm__atoms_run(dm_diffrun *run, dm_pair *pairs, size_t npairs)
 		e->atoms_in_sync = e->spec && parent_in_sync(&ax, e);
 		if (e->atoms_in_sync)
 			e->pair->atoms_in_sync = 1;
+		else if (e->spec && unmanaged_unclaimed(&ax, e))
+			e->atoms_in_sync = 1; /* nothing to explode either */
 	}
 
 	/* live parents (managed or not: standalone rules may cover an unmanaged parent) */

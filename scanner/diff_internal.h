@@ -86,7 +86,7 @@ typedef struct dm_lent {
 	void *group;           /* diff.c: the state group matched to it */
 	size_t slot;           /* diff.c: live map index (SIZE_MAX: not indexed) */
 	int by_default_obj;    /* matched by an aws_default_* state resource */
-	int atoms_in_sync;     /* diff_atoms.c: parent and its state pair need no explode */
+	int atoms_in_sync;     /* diff_atoms.c: not exploded (in sync with its pair, or unmanaged and unclaimed) */
 } dm_lent;
 
 typedef struct dm_diffrun {
