@@ -311,6 +311,14 @@ static json_t *route_block(xmlNodePtr r)
 		      aws__j_str(o, "core_network_arn", r, "coreNetworkArn", "") < 0 ||
 		      aws__j_str(o, "local_gateway_id", r, "localGatewayId", "") < 0;
 	free(gw);
+	/*
+	 * Not in Terraform's route block: kept only for a route that is not
+	 * active (a blackhole: its NAT gateway, instance or peering is gone), so
+	 * posture never counts it as a path. Active routes look exactly like the
+	 * state's; drift compares a route by destination and target.
+	 */
+	if (!bad && aws_xml_child(r, "state") && !aws__x_text_is(r, "state", "active"))
+		bad = aws__j_str(o, "state", r, "state", "") < 0;
 	if (bad) {
 		json_decref(o);
 		return NULL;

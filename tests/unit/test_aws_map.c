@@ -265,6 +265,45 @@ static void test_aws_map__security_group_cross_account_reference_is_account_slas
 	dm_ctx_free(ctx);
 }
 
+/* A blackhole route keeps its state (posture must not count it as a path); active ones look like Terraform's. */
+static void test_aws_map__blackhole_route_keeps_its_state(void **state)
+{
+	static const char xml[] =
+		"<DescribeRouteTablesResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15\"><routeTableSet>"
+		"<item><routeTableId>rtb-1</routeTableId><vpcId>vpc-1</vpcId><ownerId>123456789012</ownerId>"
+		"<associationSet/><tagSet/><routeSet>"
+		"<item><destinationCidrBlock>10.0.0.0/16</destinationCidrBlock><gatewayId>local</gatewayId>"
+		"<origin>CreateRouteTable</origin><state>active</state></item>"
+		"<item><destinationCidrBlock>0.0.0.0/0</destinationCidrBlock><gatewayId>igw-gone</gatewayId>"
+		"<origin>CreateRoute</origin><state>blackhole</state></item>"
+		"<item><destinationCidrBlock>10.9.0.0/16</destinationCidrBlock>"
+		"<vpcPeeringConnectionId>pcx-1</vpcPeeringConnectionId><origin>CreateRoute</origin>"
+		"<state>active</state></item>"
+		"</routeSet></item></routeTableSet></DescribeRouteTablesResponse>";
+	dm_ctx *ctx = NULL;
+	xmlDocPtr doc = NULL;
+	aws_reslist l = AWS_RESLIST_INIT;
+	aws_res *rt;
+	const json_t *routes;
+
+	(void)state;
+	assert_int_equal(dm_ctx_new(&ctx), 0);
+	assert_int_equal(aws_xml_parse(ctx, xml, sizeof(xml) - 1, "t", &doc), 0);
+	assert_int_equal(aws_ec2_map_route_tables(&l, doc, &MC), 0);
+	rt = aws_reslist_find(&l, "aws_route_table", "rtb-1");
+	assert_non_null(rt);
+	routes = json_object_get(rt->attrs, "route");
+	assert_int_equal(json_array_size(routes), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(routes, 0), "gateway_id")),
+			    "igw-gone");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(routes, 0), "state")),
+			    "blackhole");
+	assert_null(json_object_get(json_array_get(routes, 1), "state"));
+	aws_reslist_free(&l);
+	xmlFreeDoc(doc);
+	dm_ctx_free(ctx);
+}
+
 static void test_aws_map__route_tables_skip_local_and_endpoint_routes(void **state)
 {
 	aws_reslist l = AWS_RESLIST_INIT;
@@ -1135,6 +1174,7 @@ int main(void)
 		cmocka_unit_test(test_aws_map__security_group_rules_are_grouped_like_terraform_read),
 		cmocka_unit_test(test_aws_map__security_group_cross_account_reference_is_account_slash_id),
 		cmocka_unit_test(test_aws_map__route_tables_skip_local_and_endpoint_routes),
+		cmocka_unit_test(test_aws_map__blackhole_route_keeps_its_state),
 		cmocka_unit_test(test_aws_map__network_acls_drop_default_rule_and_list_subnets),
 		cmocka_unit_test(test_aws_map__gateways_addresses_peering_flow_logs_endpoints),
 		cmocka_unit_test(test_aws_map__join_fills_vpc_defaults_and_flags_default_igw),
