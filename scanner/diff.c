@@ -332,15 +332,8 @@ void dm__infer_scope(dm_diffrun *run, const dm_resource *r, const char **account
 		/* straight from the text: no attribute materialised for this */
 		dm__jspan_get_many(raw, keys, 4, spans, found);
 		for (i = 0; i < 4; i++) {
-			if (found[i] && dm__jspan_type(spans[i]) == DM_J_STRING && spans[i].len > 2) {
-				if (!memchr(spans[i].p, '\\', spans[i].len)) {
-					v[i] = dm__arena_strndup(run->keep, spans[i].p + 1, spans[i].len - 2);
-				} else {
-					char *d = dm__jspan_strdup(spans[i]);
-					v[i] = d ? dm__arena_strdup(run->keep, d) : NULL;
-					free(d);
-				}
-			}
+			if (found[i] && dm__jspan_type(spans[i]) == DM_J_STRING && spans[i].len > 2)
+				v[i] = dm__jspan_arena_str(run->keep, spans[i]);
 		}
 	} else {
 		for (i = 0; i < 4; i++)
@@ -794,27 +787,6 @@ json_t *dm__diff_view(const dm_resource *r, const char *const *keys)
  * materialising anything; otherwise only the compared attributes are
  * materialised (views).
  */
-/* Do both raw resources hold the same JSON text for every key (absent on both counts)? */
-static int raw_keys_equal(const dm_resource *s, const dm_resource *l, const char *const *keys,
-			  size_t n)
-{
-	dm_jspan rs, rl, vs[80], vl[80];
-	unsigned char fs[80], fl[80];
-	size_t i;
-
-	if (n > 80 || !dm__resource_raw(s, &rs) || !dm__resource_raw(l, &rl))
-		return 0;
-	dm__jspan_get_many(rs, keys, n, vs, fs);
-	dm__jspan_get_many(rl, keys, n, vl, fl);
-	for (i = 0; i < n; i++) {
-		if (fs[i] != fl[i])
-			return 0;
-		if (fs[i] && !dm__jspan_text_equal(vs[i], vl[i]))
-			return 0;
-	}
-	return 1;
-}
-
 static int compare_pair(dm_diffrun *run, dm_pair *p, const dm_type_spec *spec,
 			const dm_resource *s, const dm_resource *l)
 {
@@ -838,7 +810,7 @@ static int compare_pair(dm_diffrun *run, dm_pair *p, const dm_type_spec *spec,
 	if (has_tags)
 		keys[n++] = "tags_all";
 	keys[n] = NULL;
-	if (i == spec->nattrs && raw_keys_equal(s, l, keys, n))
+	if (i == spec->nattrs && dm__raw_keys_equal(s, l, keys, n))
 		return 0;
 	sv = dm__diff_view(s, keys);
 	lv = dm__diff_view(l, keys);

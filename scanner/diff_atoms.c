@@ -237,19 +237,12 @@ static int ai_next(aiter *it, aval *out)
 static const char *av_str(struct actx *ax, aval v)
 {
 	const char *out;
-	char *heap;
 
 	if (!v.s.p)
 		return dm__json_str(v.j);
 	if (dm__jspan_type(v.s) != DM_J_STRING || v.s.len <= 2)
 		return NULL;
-	if (!memchr(v.s.p, '\\', v.s.len)) {
-		out = dm__arena_strndup(ax->run->scratch, v.s.p + 1, v.s.len - 2);
-	} else {
-		heap = dm__jspan_strdup(v.s);
-		out = heap ? dm__arena_strdup(ax->run->scratch, heap) : NULL;
-		free(heap);
-	}
+	out = dm__jspan_arena_str(ax->run->scratch, v.s);
 	if (!out)
 		ax->rc = DM_ENOMEM;
 	return (out && *out) ? out : NULL;
@@ -1242,10 +1235,8 @@ static int parent_in_sync(const struct actx *ax, const dm_lent *e)
 	static const char *const k_acl[] = { "ingress", "egress", "subnet_ids" };
 	const dm_pair *p = e->pair;
 	const char *const *keys;
-	dm_jspan rs, rl, vs[3], vl[3];
-	unsigned char fs[3], fl[3];
 	int kinds[2], nkinds;
-	size_t n, i;
+	size_t n;
 
 	if (!p || p->standalone || !p->state || p->live != e->r || !e->r->id || !p->state->id ||
 	    strcmp(p->state->type, e->r->type) != 0 || strcmp(p->state->id, e->r->id) != 0 ||
@@ -1260,17 +1251,8 @@ static int parent_in_sync(const struct actx *ax, const dm_lent *e)
 	} else {
 		return 0;
 	}
-	if (owner_claimed(ax, e->r->id, kinds, nkinds))
-		return 0;
-	if (!dm__resource_raw(p->state, &rs) || !dm__resource_raw(e->r, &rl))
-		return 0;
-	dm__jspan_get_many(rs, keys, n, vs, fs);
-	dm__jspan_get_many(rl, keys, n, vl, fl);
-	for (i = 0; i < n; i++) {
-		if (fs[i] != fl[i] || (fs[i] && !dm__jspan_text_equal(vs[i], vl[i])))
-			return 0;
-	}
-	return 1;
+	return !owner_claimed(ax, e->r->id, kinds, nkinds) &&
+	       dm__raw_keys_equal(p->state, e->r, keys, n);
 }
 
 int dm__atoms_run(dm_diffrun *run, dm_pair *pairs, size_t npairs)

@@ -151,6 +151,18 @@ int dm__inventory_add_lazy(dm_inventory *inv, const dm_resource *tmpl, dm_jspan 
  */
 int dm__resource_nonnull_keys(const dm_resource *r, int (*fn)(const char *key, void *ud), void *ud);
 /**
+ * Do two lazily loaded resources (neither materialised) hold the same JSON
+ * text for each of the n keys (absent on both sides counts as equal)? 0 when
+ * either is not raw.
+ */
+int dm__raw_keys_equal(const dm_resource *s, const dm_resource *l, const char *const *keys,
+		       size_t n);
+/**
+ * Decode a string span into an arena (no heap copy when it has no escapes).
+ * NULL when the span is not a string, or on allocation failure.
+ */
+const char *dm__jspan_arena_str(dm_arena *a, dm_jspan str);
+/**
  * The raw attribute object of a lazily loaded resource that was never
  * materialised whole (r->attrs NULL): 1 and *out set, else 0. Lets hot
  * paths read values straight from the text without building jansson trees.

@@ -267,6 +267,21 @@ int dm__resource_nonnull_keys(const dm_resource *r, int (*fn)(const char *key, v
 	return 0;
 }
 
+const char *dm__jspan_arena_str(dm_arena *a, dm_jspan str)
+{
+	char *tmp;
+	const char *r;
+
+	if (dm__jspan_type(str) != DM_J_STRING)
+		return NULL;
+	if (!memchr(str.p, '\\', str.len))
+		return dm__arena_strndup(a, str.p + 1, str.len - 2);
+	tmp = dm__jspan_strdup(str);
+	r = tmp ? dm__arena_strdup(a, tmp) : NULL;
+	free(tmp);
+	return r;
+}
+
 int dm__resource_raw(const dm_resource *r, dm_jspan *out)
 {
 	const struct res_node *n = (const struct res_node *)r;
@@ -288,22 +303,29 @@ int dm_inventory_materialize(const dm_inventory *inv)
 	return 0;
 }
 
+int dm__raw_keys_equal(const dm_resource *s, const dm_resource *l, const char *const *keys,
+		       size_t n)
+{
+	dm_jspan rs, rl, vs[80], vl[80];
+	unsigned char fs[80], fl[80];
+	size_t i;
+
+	if (n > 80 || !dm__resource_raw(s, &rs) || !dm__resource_raw(l, &rl))
+		return 0;
+	dm__jspan_get_many(rs, keys, n, vs, fs);
+	dm__jspan_get_many(rl, keys, n, vl, fl);
+	for (i = 0; i < n; i++) {
+		if (fs[i] != fl[i])
+			return 0;
+		if (fs[i] && !dm__jspan_text_equal(vs[i], vl[i]))
+			return 0;
+	}
+	return 1;
+}
+
 int dm_resource_attr_text_equal(const dm_resource *a, const dm_resource *b, const char *name)
 {
-	const struct res_node *na = (const struct res_node *)a, *nb = (const struct res_node *)b;
-	dm_jspan va, vb;
-
-	int ha, hb;
-
-	if (!a || !b || !na->raw.p || !nb->raw.p || a->attrs || b->attrs)
-		return 0;
-	ha = dm__jspan_get(na->raw, name, &va);
-	hb = dm__jspan_get(nb->raw, name, &vb);
-	if (!ha && !hb)
-		return 1; /* absent on both sides */
-	if (!ha || !hb)
-		return 0;
-	return dm__jspan_text_equal(va, vb);
+	return name && dm__raw_keys_equal(a, b, &name, 1);
 }
 
 size_t dm_inventory_count(const dm_inventory *inv)
@@ -824,17 +846,7 @@ static void line_col(const char *buf, size_t off, int *line, int *col)
 /* A string value copied into the inventory's arena; NULL when absent or not a string. */
 static const char *span_str(dm_inventory *inv, const dm_jspan *v, int found)
 {
-	char *tmp;
-	const char *r;
-
-	if (!found || dm__jspan_type(*v) != DM_J_STRING)
-		return NULL;
-	if (!memchr(v->p, '\\', v->len))
-		return dm__arena_strndup(inv->arena, v->p + 1, v->len - 2);
-	tmp = dm__jspan_strdup(*v);
-	r = dm__arena_strdup(inv->arena, tmp);
-	free(tmp);
-	return r;
+	return found ? dm__jspan_arena_str(inv->arena, *v) : NULL;
 }
 
 /*

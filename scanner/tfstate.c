@@ -1350,16 +1350,6 @@ done:
 	return err;
 }
 
-/* A string member copied into the parser's arena; NULL when not a string. */
-static const char *span_arena_str(parser *p, dm_jspan v)
-{
-	char *tmp = dm__jspan_strdup(v);
-	const char *r = tmp ? dm__arena_strdup(p->arena, tmp) : NULL;
-
-	free(tmp);
-	return r;
-}
-
 /*
  * The lazy v4 path. With copy set the document is copied (the caller's data
  * is only borrowed); otherwise the resources point into data itself, which
@@ -1423,9 +1413,9 @@ static int read_v4_lazy(parser *p, const char *data, size_t len, int copy, dm_so
 		json_decref(j);
 	}
 	if (dm__jspan_get(root, "lineage", &v))
-		info->lineage = span_arena_str(p, v);
+		info->lineage = dm__jspan_arena_str(p->arena, v);
 	if (dm__jspan_get(root, "terraform_version", &v))
-		info->terraform_version = span_arena_str(p, v);
+		info->terraform_version = dm__jspan_arena_str(p->arena, v);
 	err = 0;
 	*out_buf = buf;
 	*out_doc = doc;

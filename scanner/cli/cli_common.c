@@ -317,15 +317,10 @@ int cli_load_inputs(dm_ctx *ctx, const cli_opts *o, dm_inventory **state, dm_inv
 	int rc;
 
 	*state = *live = NULL;
-	if (!o->live) {
-		if (cli_load_states(ctx, o, state))
-			return 1;
-		return cli_load_live(ctx, o, *state, live);
-	}
 	memset(&j, 0, sizeof(j));
 	j.o = o;
-	if (pthread_create(&th, NULL, live_thread, &j) != 0) {
-		/* no thread: one after the other */
+	if (!o->live || pthread_create(&th, NULL, live_thread, &j) != 0) {
+		/* a collection reads the state first (or no thread): one after the other */
 		if (cli_load_states(ctx, o, state))
 			return 1;
 		return cli_load_live(ctx, o, *state, live);
