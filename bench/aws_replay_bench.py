@@ -6,14 +6,14 @@
 2. Scans once through `tests/tools/faultproxy.py --record DIR` (concurrency 16).
 3. Stops moto, serves `faultproxy --replay DIR --delay-ms 50` (every request answered
    from the recording after a fixed 50 ms: a real region's round trip) and runs
-   `driftmap scan` N times under /usr/bin/time -v against it.
+   `driftmap scan` N times against it (wall, CPU and peak RSS from wait4).
 4. Prints the median wall time, the ideal (requests x 50 ms / concurrency, requests
    counted by the proxy per run), the ratio, the critical path of the scan (the
    longest chain of dependent requests: no client can beat chain x 50 ms), peak RSS,
    and the request count from the report (sources.live[].api_calls); then the same runs
    with no injected delay (the part of the wall time that is not round trips).
 
-Usage: DM_BIN=build/driftmap bench/aws_replay_bench.py [--runs 3] [--concurrency 16]
+Usage: DM_BIN=build/driftmap bench/aws_replay_bench.py [--runs 3] [--concurrency 16] [--reuse DIR]
        [--delay-ms 50] [--vpcs-per-region 8] [--roles 100] [--command scan|inventory]
        [--verbose] [--server asyncio|faultproxy]
 """
@@ -93,13 +93,20 @@ def run_dm(dm, a, repo, tmp, endpoint, tag):
     env = dict(os.environ)
     env.update(est.aws_env(endpoint))
     env["HOME"] = tmp
+    # wall from fork to reaped child; peak RSS and CPU from the child's own rusage
+    # (no /usr/bin/time in between: its exec would be counted as driftmap's)
+    errf = tempfile.TemporaryFile(mode="w+")
+    outf = tempfile.TemporaryFile()  # the report on stdout, as a CI job's log would take it
     t = time.time()
-    p = subprocess.run(["/usr/bin/time", "-v"] + cmd, env=env, capture_output=True, text=True)
+    proc = subprocess.Popen(cmd, env=env, stdout=outf, stderr=errf)
+    _, status, ru = os.wait4(proc.pid, 0)
     wall = time.time() - t
-    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
-    ut = re.search(r"User time \(seconds\): ([\d.]+)", p.stderr)
-    stt = re.search(r"System time \(seconds\): ([\d.]+)", p.stderr)
-    cpu = (float(ut.group(1)) if ut else 0.0) + (float(stt.group(1)) if stt else 0.0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    errf.seek(0)
+    p = subprocess.CompletedProcess(cmd, proc.returncode, "", errf.read())
+    errf.close()
+    outf.close()
+    cpu = ru.ru_utime + ru.ru_stime
     if a.verbose:
         for line in p.stderr.splitlines():
             if line.startswith("driftmap: debug: ") and " ms" in line and "request" not in line:
@@ -117,8 +124,51 @@ def run_dm(dm, a, repo, tmp, endpoint, tag):
         incomplete = sum(1 for s in doc.get("scopes", []) if not s.get("complete", True))
         nres = len(doc.get("resources", []))
     return {"wall": wall, "cpu": cpu, "load1": os.getloadavg()[0],
-            "rss_kb": int(m.group(1)) if m else -1, "calls": calls,
+            "rss_kb": ru.ru_maxrss, "calls": calls,
             "incomplete": incomplete, "resources": nres, "rc": p.returncode}
+
+
+def build_and_record(a, dm, tmp, rec, repo):
+    """Builds the estate in moto, commits its state to REPO and records one scan in REC."""
+    with est.Moto() as m:
+        m.reset(seed=1)
+        t0 = time.time()
+        cs = {r: est.clients(m.url, r) for r in REGIONS}
+        iam = cs[REGIONS[0]]["iam"]
+        for i in range(a.roles):
+            iam.create_role(RoleName="bench-role-%d" % i,
+                            AssumeRolePolicyDocument=json.dumps(est.TRUST_EC2))
+            if i % 2 == 0:
+                arn = iam.create_policy(PolicyName="bench-pol-%d" % i,
+                                        PolicyDocument=json.dumps(est.POLICY_READ))["Policy"]["Arn"]
+                iam.attach_role_policy(RoleName="bench-role-%d" % i, PolicyArn=arn)
+        for i, r in enumerate(REGIONS):
+            asb.build(cs[r], r, a.vpcs_per_region, i)
+        print("estate built in %.0f s" % (time.time() - t0), file=sys.stderr)
+        w = est.StateWriter()
+        for r in REGIONS:
+            for v in cs[r]["ec2"].describe_vpcs()["Vpcs"]:
+                if v.get("IsDefault"):
+                    continue
+                # arn and owner_id as Terraform's AWS provider writes them (the arn
+                # tells driftmap the VPC's region before any call)
+                w.add("aws_vpc", "v", {"id": v["VpcId"], "cidr_block": v["CidrBlock"],
+                                       "arn": "arn:aws:ec2:%s:%s:vpc/%s" % (
+                                           r, v["OwnerId"], v["VpcId"]),
+                                       "owner_id": v["OwnerId"],
+                                       "enable_dns_support": True, "enable_dns_hostnames": False,
+                                       "tags": est.tagmap(v.get("Tags")),
+                                       "tags_all": est.tagmap(v.get("Tags"))},
+                      module="module.%s" % r.replace("-", "_"), index_key=v["VpcId"],
+                      schema_version=1)
+        est.commit_state(repo, "prod.tfstate", w.document())
+        proxy = Proxy("--upstream", m.url, "--record", rec)
+        try:
+            recorded = run_dm(dm, a, repo, tmp, proxy.url, "record")
+            rst = proxy.stats()
+        finally:
+            proxy.stop()
+    return recorded, rst
 
 
 def main():
@@ -130,53 +180,29 @@ def main():
     ap.add_argument("--delay-ms", type=int, default=50)
     ap.add_argument("--command", choices=["scan", "inventory"], default="scan")
     ap.add_argument("--verbose", action="store_true", help="print driftmap's phase timings")
+    ap.add_argument("--reuse", metavar="DIR",
+                    help="keep the estate's state repo and recording in DIR and reuse them when "
+                         "DIR already holds them (no moto run: for quick re-measurements)")
     ap.add_argument("--server", choices=["asyncio", "faultproxy"], default="asyncio",
                     help="replay server: tests/tools/replayserver.py (one event loop: every answer "
                          "after exactly the delay) or faultproxy.py --replay (a thread per request)")
     a = ap.parse_args()
     dm = os.environ.get("DM_BIN") or os.path.join(os.environ.get("DM_BUILD_DIR", "build"), "driftmap")
-    tmp = tempfile.mkdtemp(prefix="dm-replay-bench-")
+    tmp = a.reuse or tempfile.mkdtemp(prefix="dm-replay-bench-")
+    os.makedirs(tmp, exist_ok=True)
     rec = os.path.join(tmp, "rec")
+    repo = os.path.join(tmp, "repo")
+    saved = os.path.join(tmp, "recorded.json")
     proxy = None
     try:
-        with est.Moto() as m:
-            m.reset(seed=1)
-            t0 = time.time()
-            cs = {r: est.clients(m.url, r) for r in REGIONS}
-            iam = cs[REGIONS[0]]["iam"]
-            for i in range(a.roles):
-                iam.create_role(RoleName="bench-role-%d" % i,
-                                AssumeRolePolicyDocument=json.dumps(est.TRUST_EC2))
-                if i % 2 == 0:
-                    arn = iam.create_policy(PolicyName="bench-pol-%d" % i,
-                                            PolicyDocument=json.dumps(est.POLICY_READ))["Policy"]["Arn"]
-                    iam.attach_role_policy(RoleName="bench-role-%d" % i, PolicyArn=arn)
-            for i, r in enumerate(REGIONS):
-                asb.build(cs[r], r, a.vpcs_per_region, i)
-            print("estate built in %.0f s" % (time.time() - t0), file=sys.stderr)
-            w = est.StateWriter()
-            for r in REGIONS:
-                for v in cs[r]["ec2"].describe_vpcs()["Vpcs"]:
-                    if v.get("IsDefault"):
-                        continue
-                    # arn and owner_id as Terraform's AWS provider writes them (the arn
-                    # tells driftmap the VPC's region before any call)
-                    w.add("aws_vpc", "v", {"id": v["VpcId"], "cidr_block": v["CidrBlock"],
-                                           "arn": "arn:aws:ec2:%s:%s:vpc/%s" % (
-                                               r, v["OwnerId"], v["VpcId"]),
-                                           "owner_id": v["OwnerId"],
-                                           "enable_dns_support": True, "enable_dns_hostnames": False,
-                                           "tags": est.tagmap(v.get("Tags")),
-                                           "tags_all": est.tagmap(v.get("Tags"))},
-                          module="module.%s" % r.replace("-", "_"), index_key=v["VpcId"],
-                          schema_version=1)
-            repo = os.path.join(tmp, "repo")
-            est.commit_state(repo, "prod.tfstate", w.document())
-            proxy = Proxy("--upstream", m.url, "--record", rec)
-            recorded = run_dm(dm, a, repo, tmp, proxy.url, "record")
-            rst = proxy.stats()
-            proxy.stop()
-            proxy = None
+        if a.reuse and os.path.exists(saved):
+            with open(saved) as f:
+                recorded, rst = json.load(f)
+        else:
+            recorded, rst = build_and_record(a, dm, tmp, rec, repo)
+            if a.reuse:
+                with open(saved, "w") as f:
+                    json.dump([recorded, rst], f)
         # moto is stopped here: only the recording answers
         proxy = Proxy("--replay", rec, "--delay-ms", str(a.delay_ms),
                       script=REPLAY if a.server == "asyncio" else PROXY)
@@ -202,7 +228,8 @@ def main():
     finally:
         if proxy:
             proxy.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not a.reuse:
+            shutil.rmtree(tmp, ignore_errors=True)
     walls = [r["wall"] for r in runs]
     med = statistics.median(walls)
     reqs = statistics.median([r["requests"] for r in runs])

@@ -6,11 +6,20 @@
  * SigV4 signature per attempt, a hard maximum on response bodies and a
  * count of API calls (attempts included) per (account, region, api).
  *
- * Single-threaded: everything runs inside aws_client_run(); completion
- * callbacks may submit more requests. Secrets (the copied credentials)
- * are zeroed when a request is freed and never appear in messages.
+ * Threads: aws_client_run() drives the transfers on the calling thread and
+ * runs the completion callbacks (which parse and map the responses) one at
+ * a time, in completion order, on one worker thread, so the next round
+ * trips are in flight while a page is parsed. Callbacks may submit more
+ * requests. Everything the two threads share (the pending and finished
+ * lists, the counters, the cancel flag) is under cl->mu; messages made on
+ * the I/O thread go to a private error slot (cl->ioctx) and travel with the
+ * request to its callback. aws_client_call() runs both parts on the calling
+ * thread. Secrets (the copied credentials) are zeroed when a request is
+ * freed and never appear in messages.
  */
+#include <pthread.h>
 #include <curl/curl.h>
+#include <libxml/parser.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -80,6 +89,14 @@ struct aws_client {
 	char ua[64];
 	int cancelled; /* aws_client_cancel(): no new attempts, no retries */
 	struct req *dhead, *dtail; /* finished, callbacks pending */
+	/* threads (see the top of the file) */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;    /* the worker: a finished request, or stop */
+	int threaded;         /* a run with a callback worker is under way */
+	int busy;             /* the worker is inside a callback */
+	int stop;             /* the worker ends once the finished list is empty */
+	dm_ctx *ioctx;        /* where the I/O side sets its messages: ctx, or ioctx_store */
+	dm_ctx ioctx_store;
 };
 
 /* ---- time and randomness ------------------------------------------------ */
@@ -120,6 +137,9 @@ int aws_client_new(aws_client **out, dm_ctx *ctx, const aws_client_options *opts
 	if (!cl)
 		goto done;
 	cl->ctx = ctx;
+	cl->ioctx = ctx;
+	pthread_mutex_init(&cl->mu, NULL);
+	pthread_cond_init(&cl->cv, NULL);
 	if (opts)
 		cl->o = *opts;
 	if (!cl->o.concurrency)
@@ -154,6 +174,7 @@ int aws_client_new(aws_client **out, dm_ctx *ctx, const aws_client_options *opts
 		goto done;
 	}
 	curl_multi_setopt(cl->multi, CURLMOPT_MAXCONNECTS, (long)cl->o.concurrency * 2 + 4);
+	xmlInitParser(); /* before the worker and this thread parse at the same time */
 	*out = cl;
 	cl = NULL;
 	rc = 0;
@@ -231,6 +252,8 @@ void aws_client_free(aws_client *cl)
 	free_map_values(cl->buckets);
 	free_map_values(cl->counts);
 	free((char *)cl->o.ca_bundle);
+	pthread_cond_destroy(&cl->cv);
+	pthread_mutex_destroy(&cl->mu);
 	free(cl);
 }
 
@@ -332,15 +355,19 @@ unsigned aws_client_calls(const aws_client *cl, const char *account, const char 
 	size_t kl;
 	char *key;
 	struct counter *c;
+	unsigned n;
 
 	if (!cl)
 		return 0;
 	key = join3(nz(account), nz(region), nz(api), 0, &kl);
 	if (!key)
 		return 0;
+	pthread_mutex_lock((pthread_mutex_t *)&cl->mu);
 	c = dm__strmap_get(cl->counts, key);
+	n = c ? c->n : 0;
+	pthread_mutex_unlock((pthread_mutex_t *)&cl->mu);
 	free(key);
-	return c ? c->n : 0;
+	return n;
 }
 
 int aws_client_calls_next(const aws_client *cl, size_t *it, const char **account,
@@ -444,19 +471,23 @@ int aws_client_submit(aws_client *cl, const aws_request *req, const aws_creds *c
 			goto done;
 		r->body_len = req->body_len;
 	}
-	r->counter = counter_for(cl, r->account, r->region, r->api);
-	if (!r->counter)
-		goto done;
 	dm__buf_init(&r->resp, cl->max_body);
 	r->done = done;
 	r->ud = ud;
-	if (cl->tail)
-		cl->tail->next = r;
-	else
-		cl->head = r;
-	cl->tail = r;
-	r = NULL;
-	rc = 0;
+	pthread_mutex_lock(&cl->mu);
+	r->counter = counter_for(cl, r->account, r->region, r->api);
+	if (r->counter) {
+		if (cl->tail)
+			cl->tail->next = r;
+		else
+			cl->head = r;
+		cl->tail = r;
+		r = NULL;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&cl->mu);
+	if (rc == 0 && cl->threaded)
+		curl_multi_wakeup(cl->multi); /* the I/O thread may be waiting in poll */
 done:
 	if (rc == DM_ENOMEM)
 		dm__error(cl->ctx, rc, "%s: out of memory queuing the request", nz(req->api));
@@ -614,7 +645,7 @@ static int start_attempt(aws_client *cl, struct req *r)
 
 	rc = split_endpoint(r->endpoint, &host, &base);
 	if (rc < 0) {
-		rc = dm__error(cl->ctx, DM_EINVAL, "%s: bad endpoint URL '%s'", r->api, r->endpoint);
+		rc = dm__error(cl->ioctx, DM_EINVAL, "%s: bad endpoint URL '%s'", r->api, r->endpoint);
 		goto done;
 	}
 	rc = DM_ENOMEM;
@@ -643,7 +674,7 @@ static int start_attempt(aws_client *cl, struct req *r)
 	in.s3_payload_header = strcmp(r->service, "s3") == 0;
 	rc = r->creds.access_key_id ? aws_sigv4_sign(&in, &r->creds, &r->auth, hash) : 0;
 	if (rc < 0) {
-		dm__error(cl->ctx, rc, "%s: cannot sign the request", r->api);
+		dm__error(cl->ioctx, rc, "%s: cannot sign the request", r->api);
 		goto done;
 	}
 	rc = DM_ENOMEM;
@@ -722,7 +753,7 @@ static int start_attempt(aws_client *cl, struct req *r)
 	if (curl_multi_add_handle(cl->multi, r->easy) != CURLM_OK) {
 		easy_put(cl, r->easy);
 		r->easy = NULL;
-		rc = dm__error(cl->ctx, DM_EHTTP, "%s: cannot start the request", r->api);
+		rc = dm__error(cl->ioctx, DM_EHTTP, "%s: cannot start the request", r->api);
 		goto done;
 	}
 	r->attempts++;
@@ -734,7 +765,7 @@ static int start_attempt(aws_client *cl, struct req *r)
 	rc = 0;
 done:
 	if (rc == DM_ENOMEM)
-		dm__error(cl->ctx, rc, "%s: out of memory preparing the request", r->api);
+		dm__error(cl->ioctx, rc, "%s: out of memory preparing the request", r->api);
 	dm__buf_free(&url);
 	free(host);
 	free(base);
@@ -772,11 +803,11 @@ static void complete(aws_client *cl, struct req *r, int rc, long status, char *c
 }
 
 /*
- * Queue the completion of a finished request: run_loop starts the requests
- * waiting for a slot first and runs the callbacks (which parse and map the
- * response) after, so the next round trips overlap the parsing. The error
- * message finish() set is kept with the request and set again before its
- * callback runs (another request's error may come in between).
+ * Queue the completion of a finished request (cl->mu held): the I/O side
+ * starts the requests waiting for a slot first and the callbacks (which parse
+ * and map the response) run after, or on the worker, so the next round trips
+ * overlap the parsing. The error message the I/O side set is kept with the
+ * request and set in ctx just before its callback runs.
  */
 static void defer_complete(aws_client *cl, struct req *r, int rc, long status, char *code,
 			   char *msg, int has_err)
@@ -785,30 +816,38 @@ static void defer_complete(aws_client *cl, struct req *r, int rc, long status, c
 	r->d_status = status;
 	r->d_code = code;
 	r->d_msg = msg;
-	r->d_err = has_err ? dm__strdup(dm_ctx_last_error(cl->ctx)) : NULL;
-	r->d_errcode = has_err ? dm_ctx_last_error_code(cl->ctx) : 0;
+	r->d_err = has_err ? dm__strdup(dm_ctx_last_error(cl->ioctx)) : NULL;
+	r->d_errcode = has_err ? dm_ctx_last_error_code(cl->ioctx) : 0;
 	r->dnext = NULL;
 	if (cl->dtail)
 		cl->dtail->dnext = r;
 	else
 		cl->dhead = r;
 	cl->dtail = r;
+	pthread_cond_signal(&cl->cv);
 }
 
-static void run_deferred(aws_client *cl)
+/* Run the callback of a finished request taken off the list (cl->mu not held). */
+static void run_one(aws_client *cl, struct req *r)
 {
-	while (cl->dhead) {
-		struct req *r = cl->dhead;
+	if (r->d_err)
+		dm__error(cl->ctx, r->d_errcode ? r->d_errcode : DM_EAPI, "%s", r->d_err);
+	free(r->d_err);
+	r->d_err = NULL;
+	complete(cl, r, r->d_rc, r->d_status, r->d_code, r->d_msg);
+}
 
+/* Take the first finished request off the list (cl->mu held). */
+static struct req *take_finished(aws_client *cl)
+{
+	struct req *r = cl->dhead;
+
+	if (r) {
 		cl->dhead = r->dnext;
 		if (!cl->dhead)
 			cl->dtail = NULL;
-		if (r->d_err)
-			dm__error(cl->ctx, r->d_errcode ? r->d_errcode : DM_EAPI, "%s", r->d_err);
-		free(r->d_err);
-		r->d_err = NULL;
-		complete(cl, r, r->d_rc, r->d_status, r->d_code, r->d_msg);
 	}
+	return r;
 }
 
 static int retryable_code(const char *code)
@@ -890,7 +929,7 @@ static void finish(aws_client *cl, struct req *r, CURLcode cc)
 	cl->inflight--;
 
 	if (r->too_big) {
-		dm__error(cl->ctx, DM_ETOOBIG, "%s: response body exceeds the %zu-byte limit", r->api,
+		dm__error(cl->ioctx, DM_ETOOBIG, "%s: response body exceeds the %zu-byte limit", r->api,
 			  r->resp.max);
 		defer_complete(cl, r, DM_ETOOBIG, status, NULL, NULL, 1);
 		return;
@@ -899,12 +938,12 @@ static void finish(aws_client *cl, struct req *r, CURLcode cc)
 		if (retryable_curl(cc) && r->attempts <= cl->o.max_retries && !cl->cancelled) {
 			long long d = backoff_ms(cl, r);
 
-			dm__log(cl->ctx, DM_LOG_DEBUG, "%s: %s; retry %u in %lld ms", r->api,
+			dm__log(cl->ioctx, DM_LOG_DEBUG, "%s: %s; retry %u in %lld ms", r->api,
 				curl_easy_strerror(cc), r->attempts, d);
 			requeue(cl, r, d);
 			return;
 		}
-		dm__error(cl->ctx, DM_EHTTP, "%s: request to %s failed after %u attempt%s: %s", r->api,
+		dm__error(cl->ioctx, DM_EHTTP, "%s: request to %s failed after %u attempt%s: %s", r->api,
 			  r->endpoint, r->attempts, r->attempts == 1 ? "" : "s",
 			  r->errbuf[0] ? r->errbuf : curl_easy_strerror(cc));
 		defer_complete(cl, r, DM_EHTTP, status, NULL, NULL, 1);
@@ -919,7 +958,7 @@ static void finish(aws_client *cl, struct req *r, CURLcode cc)
 		if (retry && r->attempts <= cl->o.max_retries && !cl->cancelled) {
 			long long d = backoff_ms(cl, r);
 
-			dm__log(cl->ctx, DM_LOG_DEBUG, "%s: HTTP %ld %s; retry %u in %lld ms", r->api,
+			dm__log(cl->ioctx, DM_LOG_DEBUG, "%s: HTTP %ld %s; retry %u in %lld ms", r->api,
 				status, code ? code : "", r->attempts, d);
 			free(code);
 			free(msg);
@@ -944,15 +983,15 @@ static void finish(aws_client *cl, struct req *r, CURLcode cc)
 					       status, ex);
 			msg = dm__buf_detach(&m);
 			if (retry)
-				dm__error(cl->ctx, DM_EAPI, "%s: %s; gave up after %u attempts", r->api,
+				dm__error(cl->ioctx, DM_EAPI, "%s: %s; gave up after %u attempts", r->api,
 					  msg ? msg : "", r->attempts);
 			else
-				dm__error(cl->ctx, DM_EAPI, "%s: %s", r->api, msg ? msg : "");
+				dm__error(cl->ioctx, DM_EAPI, "%s: %s", r->api, msg ? msg : "");
 		} else if (retry) {
-			dm__error(cl->ctx, DM_EAPI, "%s: %s: %s (HTTP %ld, gave up after %u attempts)",
+			dm__error(cl->ioctx, DM_EAPI, "%s: %s: %s (HTTP %ld, gave up after %u attempts)",
 				  r->api, code, msg ? msg : "", status, r->attempts);
 		} else {
-			dm__error(cl->ctx, DM_EAPI, "%s: %s: %s (HTTP %ld)", r->api, code,
+			dm__error(cl->ioctx, DM_EAPI, "%s: %s: %s (HTTP %ld)", r->api, code,
 				  msg ? msg : "", status);
 		}
 	}
@@ -961,7 +1000,11 @@ static void finish(aws_client *cl, struct req *r, CURLcode cc)
 
 /* ---- the loop ---------------------------------------------------------------------- */
 
-/* Start what may start; returns ms until the earliest delayed request (or -1). */
+/*
+ * Start what may start (cl->mu held); returns ms until the earliest delayed
+ * request (or -1). Requests that cannot start complete through the finished
+ * list like any other.
+ */
 static long long start_ready(aws_client *cl)
 {
 	struct req *prev = NULL, *r = cl->head;
@@ -975,7 +1018,7 @@ static long long start_ready(aws_client *cl)
 			if (!cl->head)
 				cl->tail = NULL;
 			r->next = NULL;
-			complete(cl, r, DM_EHTTP, 0, NULL, NULL);
+			defer_complete(cl, r, DM_EHTTP, 0, NULL, NULL, 0);
 		}
 		return -1;
 	}
@@ -1003,73 +1046,208 @@ static long long start_ready(aws_client *cl)
 			cl->tail = prev;
 		r->next = NULL;
 		if (start_attempt(cl, r) < 0)
-			complete(cl, r, dm_ctx_last_error_code(cl->ctx) ? dm_ctx_last_error_code(cl->ctx)
-									: DM_ERROR,
-				 0, NULL, NULL);
+			defer_complete(cl, r, dm_ctx_last_error_code(cl->ioctx) ?
+					      dm_ctx_last_error_code(cl->ioctx) : DM_ERROR,
+				       0, NULL, NULL, 1);
 		r = next;
 	}
 	return wait;
 }
 
+/*
+ * Collect the transfers curl has finished and refill their slots at once: the
+ * next requests go out before any response is parsed.
+ */
+static CURLMcode pump(aws_client *cl)
+{
+	int running = 0, nmsg = 0, done = 0;
+	CURLMsg *m;
+	CURLMcode mc = CURLM_OK;
+
+	if (cl->inflight > 0)
+		mc = curl_multi_perform(cl->multi, &running);
+	pthread_mutex_lock(&cl->mu);
+	while (mc == CURLM_OK && (m = curl_multi_info_read(cl->multi, &nmsg)) != NULL) {
+		struct req *r = NULL;
+
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+		if (r) {
+			finish(cl, r, m->data.result);
+			done++;
+		}
+	}
+	if (mc == CURLM_OK && done)
+		start_ready(cl);
+	pthread_mutex_unlock(&cl->mu);
+	if (mc == CURLM_OK && done && cl->inflight > 0)
+		mc = curl_multi_perform(cl->multi, &running);
+	return mc;
+}
+
+/*
+ * Without the worker (aws_client_call): run the callbacks of the finished
+ * requests here. Between two callbacks the engine is pumped, so a response
+ * that arrives while a big page is being parsed frees its slot at once.
+ */
+static CURLMcode run_deferred(aws_client *cl)
+{
+	CURLMcode mc = CURLM_OK;
+
+	for (;;) {
+		struct req *r;
+
+		pthread_mutex_lock(&cl->mu);
+		r = take_finished(cl);
+		pthread_mutex_unlock(&cl->mu);
+		if (!r)
+			break;
+		run_one(cl, r);
+		if (mc == CURLM_OK && (cl->inflight > 0 || cl->head))
+			mc = pump(cl);
+	}
+	return mc;
+}
+
+/* The callback worker: finished requests in order, until told to stop. */
+static void *worker_main(void *arg)
+{
+	aws_client *cl = arg;
+
+	pthread_mutex_lock(&cl->mu);
+	for (;;) {
+		struct req *r;
+
+		while (!cl->dhead && !cl->stop)
+			pthread_cond_wait(&cl->cv, &cl->mu);
+		r = take_finished(cl);
+		if (!r)
+			break; /* stop, and nothing left */
+		cl->busy = 1;
+		pthread_mutex_unlock(&cl->mu);
+		run_one(cl, r);
+		pthread_mutex_lock(&cl->mu);
+		cl->busy = 0;
+		/* the I/O thread waits for new requests or for the end of the run */
+		curl_multi_wakeup(cl->multi);
+	}
+	pthread_mutex_unlock(&cl->mu);
+	return NULL;
+}
+
+/*
+ * One turn of the I/O side: start what may start, wait for transfers (or a
+ * timer, or the worker's wakeup), collect what finished. *idle is set when
+ * nothing is pending, in flight or finished-but-unhandled.
+ */
+static CURLMcode io_turn(aws_client *cl, int *idle)
+{
+	long long wait;
+	int running = 0;
+	CURLMcode mc = CURLM_OK;
+
+	pthread_mutex_lock(&cl->mu);
+	wait = start_ready(cl);
+	*idle = !cl->head && !cl->inflight && !cl->dhead && !cl->busy;
+	pthread_mutex_unlock(&cl->mu);
+	if (*idle)
+		return CURLM_OK;
+	if (wait < 0 || wait > 1000)
+		wait = 1000;
+	if (cl->inflight > 0) {
+		mc = curl_multi_perform(cl->multi, &running);
+		if (mc == CURLM_OK && running > 0 && (unsigned)running == cl->inflight)
+			mc = curl_multi_poll(cl->multi, NULL, 0, (int)wait, NULL);
+	} else if (cl->threaded) {
+		/* only the worker (or a timer) can bring work: wait for its wakeup */
+		mc = curl_multi_poll(cl->multi, NULL, 0, (int)wait, NULL);
+	} else if (wait > 0 && !cl->dhead) {
+		struct timespec ts = { (time_t)(wait / 1000), (long)(wait % 1000) * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
+	/* refill the freed slots and send before parsing what came back */
+	if (mc == CURLM_OK)
+		mc = pump(cl);
+	return mc;
+}
+
+static int engine_failure(aws_client *cl, CURLMcode mc)
+{
+	return dm__error(cl->ctx, DM_EHTTP, "aws: HTTP engine failure: %s", curl_multi_strerror(mc));
+}
+
+/* Everything on the calling thread, until *flag (aws_client_call) or the end. */
 static int run_loop(aws_client *cl, const int *flag)
 {
-	while ((cl->head || cl->inflight) && !(flag && *flag)) {
-		long long wait = start_ready(cl);
-		int running = 0, nmsg = 0;
-		CURLMsg *m;
-		CURLMcode mc;
+	while (!(flag && *flag)) {
+		int idle = 0;
+		CURLMcode mc = io_turn(cl, &idle), mc2;
 
-		if (cl->inflight == 0 && !cl->head)
+		mc2 = run_deferred(cl);
+		if (mc == CURLM_OK)
+			mc = mc2;
+		if (mc != CURLM_OK)
+			return engine_failure(cl, mc);
+		if (idle)
 			break;
-		if (wait < 0 || wait > 1000)
-			wait = 1000;
-		if (cl->inflight > 0) {
-			mc = curl_multi_perform(cl->multi, &running);
-			if (mc == CURLM_OK && running > 0 && (unsigned)running == cl->inflight)
-				mc = curl_multi_poll(cl->multi, NULL, 0, (int)wait, NULL);
-			if (mc == CURLM_OK)
-				mc = curl_multi_perform(cl->multi, &running);
-			if (mc != CURLM_OK)
-				return dm__error(cl->ctx, DM_EHTTP, "aws: HTTP engine failure: %s",
-						 curl_multi_strerror(mc));
-		} else if (wait > 0) {
-			struct timespec ts = { (time_t)(wait / 1000), (long)(wait % 1000) * 1000000L };
-
-			nanosleep(&ts, NULL);
-		}
-		while ((m = curl_multi_info_read(cl->multi, &nmsg)) != NULL) {
-			struct req *r = NULL;
-
-			if (m->msg != CURLMSG_DONE)
-				continue;
-			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
-			if (r)
-				finish(cl, r, m->data.result);
-		}
-		if (cl->dhead) {
-			/* refill the freed slots and send before parsing what came back */
-			start_ready(cl);
-			if (cl->inflight > 0 &&
-			    (mc = curl_multi_perform(cl->multi, &running)) != CURLM_OK) {
-				run_deferred(cl);
-				return dm__error(cl->ctx, DM_EHTTP, "aws: HTTP engine failure: %s",
-						 curl_multi_strerror(mc));
-			}
-			run_deferred(cl);
-		}
 	}
 	return 0;
 }
 
+/* The I/O side on this thread, the callbacks on a worker (see the top of the file). */
+static int run_threaded(aws_client *cl)
+{
+	pthread_t th;
+	CURLMcode mc = CURLM_OK;
+	int idle = 0;
+
+	memset(&cl->ioctx_store, 0, sizeof(cl->ioctx_store));
+	cl->ioctx_store.log_fn = cl->ctx->log_fn;
+	cl->ioctx_store.log_ud = cl->ctx->log_ud;
+	cl->ioctx_store.log_level = cl->ctx->log_level;
+	cl->ioctx = &cl->ioctx_store;
+	cl->stop = 0;
+	cl->threaded = 1;
+	if (pthread_create(&th, NULL, worker_main, cl) != 0) {
+		cl->threaded = 0;
+		cl->ioctx = cl->ctx;
+		return run_loop(cl, NULL);
+	}
+	while (mc == CURLM_OK && !idle)
+		mc = io_turn(cl, &idle);
+	if (mc != CURLM_OK) {
+		/* nothing more is sent; what is in flight is abandoned with its callbacks */
+		pthread_mutex_lock(&cl->mu);
+		cl->cancelled = 1;
+		pthread_mutex_unlock(&cl->mu);
+	}
+	pthread_mutex_lock(&cl->mu);
+	cl->stop = 1;
+	pthread_cond_signal(&cl->cv);
+	pthread_mutex_unlock(&cl->mu);
+	pthread_join(th, NULL);
+	cl->threaded = 0;
+	cl->ioctx = cl->ctx;
+	if (mc != CURLM_OK)
+		return engine_failure(cl, mc);
+	/* requests queued by the last callbacks after a failure: end them here */
+	return cl->head || cl->dhead ? run_loop(cl, NULL) : 0;
+}
+
 void aws_client_cancel(aws_client *cl)
 {
-	if (cl)
-		cl->cancelled = 1;
+	if (!cl)
+		return;
+	pthread_mutex_lock(&cl->mu);
+	cl->cancelled = 1;
+	pthread_mutex_unlock(&cl->mu);
 }
 
 int aws_client_run(aws_client *cl)
 {
-	return run_loop(cl, NULL);
+	return run_threaded(cl);
 }
 
 struct sync_ud {
@@ -1102,6 +1280,8 @@ int aws_client_call(aws_client *cl, const aws_request *req, const aws_creds *cre
 	int flag = 0, rc;
 
 	memset(resp, 0, sizeof(*resp));
+	if (cl->threaded) /* from a callback: the run's I/O is on another thread */
+		return dm__error(cl->ctx, DM_EINVAL, "%s: synchronous call inside a run", nz(req->api));
 	rc = aws_client_submit(cl, req, creds, sync_done, &s);
 	if (rc < 0)
 		return rc;

@@ -275,6 +275,17 @@ double cli_now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+int cli_free_at_exit(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return 1;
+#else
+	const char *v = getenv("DM_FREE_AT_EXIT");
+
+	return v && *v && strcmp(v, "0") != 0;
+#endif
+}
+
 void cli_debug(const cli_opts *o, const char *fmt, ...)
 {
 	va_list ap;

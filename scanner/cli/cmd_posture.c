@@ -188,10 +188,12 @@ fail:
 done:
 	free(svg);
 	dm_history_free(store);
-	dm_posture_free(p);
 	dm_posture_config_free(cfg);
-	dm_inventory_free(live);
-	dm_inventory_free(state);
+	if (cli_free_at_exit()) {
+		dm_posture_free(p);
+		dm_inventory_free(live);
+		dm_inventory_free(state);
+	}
 	dm_ctx_free(ctx);
 	return rc;
 }

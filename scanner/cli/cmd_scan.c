@@ -347,10 +347,12 @@ done:
 	free(trend_svg);
 	free(svg);
 	dm_history_free(store);
-	dm_drift_free(drift);
 	dm_ignore_free(ign);
-	dm_inventory_free(live);
-	dm_inventory_free(state);
+	if (cli_free_at_exit()) {
+		dm_drift_free(drift);
+		dm_inventory_free(live);
+		dm_inventory_free(state);
+	}
 	dm_ctx_free(ctx);
 	return rc;
 }
