@@ -587,7 +587,8 @@ static git_repository *repo_get(dm__srcloc *l, const char *path)
 
 	if (v)
 		return v == (void *)l ? NULL : v;
-	if (git_repository_open_ext(&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
+	if (dm__git_init(l->ctx) < 0 ||
+	    git_repository_open_ext(&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
 		repo = NULL;
 	if (dm__strmap_put(l->repos, path, repo ? (void *)repo : (void *)l) < 0) {
 		git_repository_free(repo);

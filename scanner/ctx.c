@@ -8,7 +8,7 @@
 #include "internal.h"
 
 /* Process-wide dependency init, refcounted (the only process state we keep,
- * because libcurl and libgit2 require it). */
+ * because libcurl requires it). libgit2 keeps its own count: dm__git_init. */
 static pthread_mutex_t g_init_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned g_init_refs;
 
@@ -17,14 +17,8 @@ static int deps_init(void)
 	int rc = 0;
 
 	pthread_mutex_lock(&g_init_lock);
-	if (g_init_refs == 0) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			rc = -1;
-		else if (git_libgit2_init() < 0) {
-			curl_global_cleanup();
-			rc = -1;
-		}
-	}
+	if (g_init_refs == 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		rc = -1;
 	if (rc == 0)
 		g_init_refs++;
 	pthread_mutex_unlock(&g_init_lock);
@@ -34,10 +28,8 @@ static int deps_init(void)
 static void deps_release(void)
 {
 	pthread_mutex_lock(&g_init_lock);
-	if (g_init_refs > 0 && --g_init_refs == 0) {
-		git_libgit2_shutdown();
+	if (g_init_refs > 0 && --g_init_refs == 0)
 		curl_global_cleanup();
-	}
 	pthread_mutex_unlock(&g_init_lock);
 }
 
@@ -76,8 +68,20 @@ void dm_ctx_free(dm_ctx *ctx)
 		return;
 	dm__registry_free(ctx->registry);
 	free(ctx->cache_dir);
+	if (ctx->git_ready)
+		git_libgit2_shutdown();
 	free(ctx);
 	deps_release();
+}
+
+int dm__git_init(dm_ctx *ctx)
+{
+	if (ctx->git_ready)
+		return 0;
+	if (git_libgit2_init() < 0)
+		return dm__error(ctx, DM_ERROR, "git: cannot initialise libgit2");
+	ctx->git_ready = 1;
+	return 0;
 }
 
 const char *dm_ctx_last_error(const dm_ctx *ctx)

@@ -181,7 +181,15 @@ struct dm_ctx {
 	dm_log_level log_level;
 	char *cache_dir;
 	struct dm_registry *registry;
+	int git_ready; /* dm__git_init() ran for this context */
 };
+
+/*
+ * libgit2 is started on first use (a git state source, a source locator),
+ * not with every context: its start parses the system CA bundle (~6 ms),
+ * which runs without a git source do not need. Released by dm_ctx_free.
+ */
+int dm__git_init(dm_ctx *ctx);
 
 /* providers/registry.c */
 int dm__registry_new(struct dm_registry **out);

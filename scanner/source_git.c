@@ -566,6 +566,9 @@ int dm__state_load_git(dm_inventory *into, dm_ctx *ctx, const char *src_in, size
 	int rc, grc;
 
 	memset(&job, 0, sizeof(job));
+	rc = dm__git_init(ctx);
+	if (rc < 0)
+		return rc;
 	rc = dm__git_src_parse(ctx, src_in, &gs);
 	if (rc < 0)
 		return rc;
