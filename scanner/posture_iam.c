@@ -527,6 +527,60 @@ static int principal_docs(pst_run *run, const dm_resource *pr, pdocs *d)
 	return 0;
 }
 
+/*
+ * IAM evaluates a user's own policies together with those of its groups: append
+ * the documents of the user's groups (same account) to d for IAM-06, with refs
+ * that name the group ("group:NAME/inline:X", "group:NAME/ARN"). *admin is set
+ * when one of them grants full admin (IAM-01/02 report that on the group).
+ */
+static int user_group_docs(pst_run *run, const dm_resource *user, pdocs *d, int *admin)
+{
+	const pst_vec *groups = dm__pst_type(run, "aws_iam_group");
+	const json_t *names = json_object_get(user->attrs, "groups"), *g;
+	size_t i, k, m;
+	int rc = 0;
+
+	json_array_foreach(names, i, g) {
+		const char *name = json_string_value(g);
+		const dm_resource *grp = NULL;
+		pdocs gd;
+
+		for (k = 0; name && k < groups->n && !grp; k++) {
+			const dm_resource *c = groups->v[k];
+
+			if (strcmp(c->id, name) == 0 &&
+			    strcmp(c->account ? c->account : "", user->account ? user->account : "") == 0)
+				grp = c;
+		}
+		if (!grp)
+			continue;
+		memset(&gd, 0, sizeof(gd));
+		rc = principal_docs(run, grp, &gd);
+		for (m = 0; rc == 0 && m < gd.n; m++) {
+			char ref[600];
+			const char *r;
+
+			snprintf(ref, sizeof(ref), "group:%s/%s", name, gd.v[m].ref);
+			r = dm__pst_intern(run, ref);
+			if (!r) {
+				rc = DM_ENOMEM;
+				break;
+			}
+			if (doc_admin(gd.v[m].stmts))
+				*admin = 1;
+			rc = pdocs_add(d, r, json_incref(gd.v[m].doc), NULL, gd.v[m].inline_);
+		}
+		for (m = 0; rc == 0 && m < gd.unresolved.n; m++) {
+			if (dm__pst_strs_add(&d->unresolved, gd.unresolved.v[m]) < 0)
+				rc = DM_ENOMEM;
+		}
+		pdocs_free(&gd);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* ---- the principal loop ------------------------------------------------------------------- */
 
 static const struct esc {
@@ -725,7 +779,11 @@ static int principal_rules(pst_run *run, const dm_resource *pr, dm_strmap *admin
 				goto done;
 		}
 	}
-	/* IAM-06: escalation combinations over the union of the principal's documents */
+	/* IAM-06: escalation combinations over the union of the principal's documents (a
+	 * user's include its groups') */
+	if (!is_admin && strcmp(pr->type, "aws_iam_user") == 0 && dm__pst_rule_on(run, "IAM-06") &&
+	    (rc = user_group_docs(run, pr, &d, &is_admin)) < 0)
+		goto done;
 	if (!is_admin && dm__pst_rule_on(run, "IAM-06")) {
 		for (e = 0; e < sizeof(escalations) / sizeof(escalations[0]); e++) {
 			const struct esc *x = &escalations[e];

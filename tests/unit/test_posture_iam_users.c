@@ -98,11 +98,60 @@ static void test_posture_iam_users__failed_or_userless_scope_is_not_evaluated(vo
 	dm_ctx_free(ctx);
 }
 
+#define DENY(actions, resources) "{'Effect':'Deny','Action':" actions ",'Resource':" resources "}"
+#define ESC_ESTATE                                                                                     \
+	GROUP("g-esc", "", "{'name':'launch','policy':" DOC(ALLOW("['iam:PassRole','ec2:RunInstances']", "'*'")) "}") "," \
+	USER("u-esc", "", "", "'g-esc'") ","                                                           \
+	USER("u-denied", "", "{'name':'nopass','policy':" DOC(DENY("'iam:PassRole'", "'*'")) "}", "'g-esc'") "," \
+	USER("u-half", "", "{'name':'pass','policy':" DOC(ALLOW("'iam:PassRole'", "'*'")) "}", "'g-half'") "," \
+	GROUP("g-half", "", "{'name':'run','policy':" DOC(ALLOW("'ec2:RunInstances'", "'*'")) "}") "," \
+	USER("u-alone", "", "{'name':'pass','policy':" DOC(ALLOW("'iam:PassRole'", "'*'")) "}", "")
+
+/* IAM-06 over a user's own policies together with its groups' (IAM's union, minus Deny) */
+static void test_posture_iam_users__escalation_counts_group_policies(void **state)
+{
+	dm_ctx *ctx = NULL;
+	dm_inventory *inv;
+	dm_posture *p = NULL;
+	const dm_posture_finding *f;
+	const json_t *grants;
+
+	(void)state;
+	assert_int_equal(dm_ctx_new(&ctx), 0);
+	inv = pt_inv(ctx, ESC_ESTATE, SCOPEG("iam:GetAccountAuthorizationDetails", IAM_TYPES, "true"));
+	assert_int_equal(dm_posture_run(&p, ctx, inv, NULL), 0);
+	/* the group itself, and its member through it */
+	assert_non_null(pt_find(p, "IAM-06", "g-esc", "PassRole+RunInstances"));
+	f = pt_find(p, "IAM-06", "u-esc", "PassRole+RunInstances");
+	assert_non_null(f);
+	grants = json_object_get(f->evidence, "grants");
+	assert_int_equal(json_array_size(grants), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(grants, 0), "policy")),
+			    "group:g-esc/inline:launch");
+	/* the member's own Deny removes iam:PassRole from the union */
+	assert_null(pt_find(p, "IAM-06", "u-denied", NULL));
+	/* half from the user, half from the group: the union escalates */
+	f = pt_find(p, "IAM-06", "u-half", "PassRole+RunInstances");
+	assert_non_null(f);
+	grants = json_object_get(f->evidence, "grants");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(grants, 0), "policy")),
+			    "inline:pass");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(grants, 1), "policy")),
+			    "group:g-half/inline:run");
+	assert_null(pt_find(p, "IAM-06", "g-half", NULL));
+	/* no group: PassRole alone is not a combination */
+	assert_null(pt_find(p, "IAM-06", "u-alone", NULL));
+	dm_posture_free(p);
+	dm_inventory_free(inv);
+	dm_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_posture_iam_users__users_groups_and_profiles_are_evaluated),
 		cmocka_unit_test(test_posture_iam_users__failed_or_userless_scope_is_not_evaluated),
+		cmocka_unit_test(test_posture_iam_users__escalation_counts_group_policies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
