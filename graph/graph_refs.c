@@ -148,8 +148,15 @@ const dm_attr_spec *dm__graph_ref_specs(const dm_graph *g, const char *provider,
 /* ---- relation types: edges, not nodes ---------------------------------- */
 
 static const dm__graph_link links[] = {
+	/* rows of one type stay together (dm__graph_links returns a run) */
+	{ "aws_iam_group_membership", "users", "aws_iam_user", "group", "aws_iam_group", "member_of", NULL },
+	{ "aws_iam_group_policy_attachment", "policy_arn", "aws_iam_policy", "group", "aws_iam_group", "attached_to", NULL },
 	{ "aws_iam_policy_attachment", "policy_arn", "aws_iam_policy", "roles", "aws_iam_role", "attached_to", NULL },
+	{ "aws_iam_policy_attachment", "policy_arn", "aws_iam_policy", "users", "aws_iam_user", "attached_to", NULL },
+	{ "aws_iam_policy_attachment", "policy_arn", "aws_iam_policy", "groups", "aws_iam_group", "attached_to", NULL },
 	{ "aws_iam_role_policy_attachment", "policy_arn", "aws_iam_policy", "role", "aws_iam_role", "attached_to", NULL },
+	{ "aws_iam_user_group_membership", "user", "aws_iam_user", "groups", "aws_iam_group", "member_of", NULL },
+	{ "aws_iam_user_policy_attachment", "policy_arn", "aws_iam_policy", "user", "aws_iam_user", "attached_to", NULL },
 	{ "aws_main_route_table_association", "vpc_id", "aws_vpc", "route_table_id", "aws_route_table", "uses_route_table", NULL },
 	{ "aws_network_acl_association", "subnet_id", "aws_subnet", "network_acl_id", "aws_network_acl", "protects_via", NULL },
 	{ "aws_route", "route_table_id", "aws_route_table", "gateway_id", "aws_internet_gateway", "routes_to", "destination_cidr_block" },
@@ -164,7 +171,9 @@ static const dm__graph_link links[] = {
 
 /* types that are parts of a parent and handled in code (SG rules) or not drawn */
 static const char *const part_types[] = {
+	"aws_iam_group_policy",
 	"aws_iam_role_policy",
+	"aws_iam_user_policy",
 	"aws_network_acl_rule",
 	"aws_security_group_rule",
 	"aws_vpc_security_group_egress_rule",
@@ -215,9 +224,11 @@ static const struct label labels[] = {
 	{ "aws_eks_cluster", "EKS cluster", "cmp" },
 	{ "aws_eks_node_group", "EKS node group", "cmp" },
 	{ "aws_flow_log", "Flow log", "other" },
+	{ "aws_iam_group", "IAM group", "iam" },
 	{ "aws_iam_instance_profile", "Instance profile", "iam" },
 	{ "aws_iam_policy", "IAM policy", "iam" },
 	{ "aws_iam_role", "IAM role", "iam" },
+	{ "aws_iam_user", "IAM user", "iam" },
 	{ "aws_internet_gateway", "Internet gateway", "net" },
 	{ "aws_nat_gateway", "NAT gateway", "net" },
 	{ "aws_network_acl", "Network ACL", "sec" },
@@ -285,6 +296,7 @@ static const struct look looks[] = {
 	{ "internet", "bold", "#b03a2e", "none", "both" },
 	{ "logs", "dotted", "#777777", "normal", "forward" },
 	{ "main_of", "dotted", "#777777", "none", "forward" },
+	{ "member_of", "dashed", "#7d5ba6", "normal", "forward" },
 	{ "node_group_of", "solid", "#2e7d32", "normal", "forward" },
 	{ "peers_from", "bold", "#6a3d9a", "normal", "both" },
 	{ "peers_with", "bold", "#6a3d9a", "normal", "both" },

@@ -505,7 +505,7 @@ static const dm_attr_spec user_membership_attrs[] = {
 };
 
 static const dm_attr_spec group_membership_attrs[] = {
-	S("name"), REF("group", "aws_iam_group", "membership_of"),
+	S("name"), REF("group", "aws_iam_group", "member_of"),
 	SETREF("users", "aws_iam_user", "member"),
 };
 

@@ -288,6 +288,50 @@ static void test_graph__state_side_relation_resources_become_edges(void **state)
 	dm_inventory_free(st);
 }
 
+/* IAM users and groups: attachments and both membership forms are edges, inline policies parts */
+static void test_graph__iam_user_and_group_relations_become_edges(void **state)
+{
+	struct fx *f = *state;
+	dm_inventory *st = inv_from(f->ctx,
+		"{\"schema\":\"driftmap.inventory/v1\",\"resources\":["
+		"{\"provider\":\"aws\",\"type\":\"aws_iam_user\",\"id\":\"alice\",\"attributes\":{\"name\":\"alice\"}},"
+		"{\"provider\":\"aws\",\"type\":\"aws_iam_user\",\"id\":\"bob\",\"attributes\":{\"name\":\"bob\"}},"
+		"{\"provider\":\"aws\",\"type\":\"aws_iam_group\",\"id\":\"devs\",\"attributes\":{\"name\":\"devs\"}},"
+		"{\"provider\":\"aws\",\"type\":\"aws_iam_group\",\"id\":\"ops\",\"attributes\":{\"name\":\"ops\"}},"
+		"{\"provider\":\"aws\",\"type\":\"aws_iam_policy\",\"id\":\"arn:aws:iam::111122223333:policy/p\",\"attributes\":{}},"
+		"{\"provider\":\"aws\",\"type\":\"aws_iam_user_group_membership\",\"id\":\"terraform-1\",\"attributes\":{"
+		"\"user\":\"alice\",\"groups\":[\"devs\",\"ops\"]}},"
+		"{\"provider\":\"aws\",\"type\":\"aws_iam_group_membership\",\"id\":\"m\",\"attributes\":{"
+		"\"name\":\"m\",\"group\":\"ops\",\"users\":[\"bob\"]}},"
+		"{\"provider\":\"aws\",\"type\":\"aws_iam_group_policy_attachment\",\"id\":\"devs-1\",\"attributes\":{"
+		"\"group\":\"devs\",\"policy_arn\":\"arn:aws:iam::111122223333:policy/p\"}},"
+		"{\"provider\":\"aws\",\"type\":\"aws_iam_user_policy_attachment\",\"id\":\"bob-1\",\"attributes\":{"
+		"\"user\":\"bob\",\"policy_arn\":\"arn:aws:iam::111122223333:policy/p\"}},"
+		"{\"provider\":\"aws\",\"type\":\"aws_iam_user_policy\",\"id\":\"bob:inl\",\"attributes\":{"
+		"\"user\":\"bob\",\"name\":\"inl\",\"policy\":\"{}\"}}"
+		"]}");
+	dm_graph *g = NULL;
+
+	assert_int_equal(dm_graph_build(&g, f->ctx, NULL, st, NULL, f->tables, 1, NULL), 0);
+	assert_non_null(find_edge(g, "aws/aws_iam_user/alice", "aws/aws_iam_group/devs", "member_of"));
+	assert_non_null(find_edge(g, "aws/aws_iam_user/alice", "aws/aws_iam_group/ops", "member_of"));
+	assert_non_null(find_edge(g, "aws/aws_iam_user/bob", "aws/aws_iam_group/ops", "member_of"));
+	assert_null(find_edge(g, "aws/aws_iam_user/bob", "aws/aws_iam_group/devs", "member_of"));
+	assert_non_null(find_edge(g, "aws/aws_iam_policy/arn:aws:iam::111122223333:policy/p",
+				  "aws/aws_iam_group/devs", "attached_to"));
+	assert_non_null(find_edge(g, "aws/aws_iam_policy/arn:aws:iam::111122223333:policy/p",
+				  "aws/aws_iam_user/bob", "attached_to"));
+	/* relations and inline policies are not drawn as things */
+	assert_null(dm_graph_find(g, NULL, "terraform-1"));
+	assert_null(dm_graph_find(g, NULL, "m"));
+	assert_null(dm_graph_find(g, NULL, "devs-1"));
+	assert_null(dm_graph_find(g, NULL, "bob:inl"));
+	assert_non_null(dm_graph_find(g, "aws_iam_user", "alice"));
+	assert_non_null(dm_graph_find(g, "aws_iam_group", "devs"));
+	dm_graph_free(g);
+	dm_inventory_free(st);
+}
+
 static void test_graph__filters_and_focus(void **state)
 {
 	struct fx *f = *state;
@@ -813,6 +857,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_graph__places_nodes_in_their_network, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_graph__status_follows_presence_without_findings, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_graph__status_follows_findings, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_graph__iam_user_and_group_relations_become_edges, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_graph__state_side_relation_resources_become_edges, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_graph__filters_and_focus, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_graph__golden_dot_for_the_three_views, fx_setup, fx_teardown),
