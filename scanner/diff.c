@@ -666,7 +666,7 @@ static int add_holder(struct sgroup *g, size_t i)
 static const char *subresource_parent(const dm_resource *r)
 {
 	static const char *const keys[] = {"security_group_id", "route_table_id", "network_acl_id",
-					   "role", "subnet_id", "policy_arn"};
+					   "role", "user", "group", "subnet_id", "policy_arn"};
 	size_t i;
 
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
