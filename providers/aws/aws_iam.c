@@ -400,36 +400,50 @@ static int iam_list_submit(aws_job *j, const char *action, const char *api, cons
 	return rc;
 }
 
-static int lr_submit(aws_job *j, const char *marker)
+/*
+ * One page of an IAM List* call answered: map it (map returns <0, DM_EPARSE for
+ * a response without its <Action>Result element) and ask for the next page.
+ */
+static void iam_list_page(aws_job *j, const char *action, const char *api,
+			  int (*map)(aws_job *j, xmlDocPtr doc), aws_done_fn done, int rc,
+			  const aws_response *resp)
 {
-	return iam_list_submit(j, "ListRoles", API_LR, marker, lr_done);
+	xmlDocPtr doc = NULL;
+	char *marker = NULL;
+
+	j->pending--;
+	if (j->failed)
+		return;
+	if (aws__job_check(j, api, rc, resp) < 0 || aws__job_xml(j, api, resp, &doc) < 0)
+		return;
+	rc = map(j, doc);
+	if (rc < 0) {
+		if (rc == DM_EPARSE)
+			aws__job_fail(j, "%s: response without %sResult", api, action);
+		else
+			aws__job_fail(j, "%s: out of memory mapping the response", api);
+		goto done;
+	}
+	if (aws_iam_next_marker(doc, &marker) < 0) {
+		aws__job_fail(j, "%s: truncated page without a Marker", api);
+		goto done;
+	}
+	if (marker)
+		iam_list_submit(j, action, api, marker, done);
+done:
+	free(marker);
+	xmlFreeDoc(doc);
+}
+
+static int lr_map(aws_job *j, xmlDocPtr doc)
+{
+	return aws_iam_map_list_roles(&j->aux, doc) < 0 ? DM_ENOMEM : 0;
 }
 
 static void lr_done(aws_client *cl, int rc, const aws_response *resp, void *ud)
 {
-	aws_job *j = ud;
-	xmlDocPtr doc = NULL;
-	char *marker = NULL;
-
 	(void)cl;
-	j->pending--;
-	if (j->failed)
-		return;
-	if (aws__job_check(j, API_LR, rc, resp) < 0 || aws__job_xml(j, API_LR, resp, &doc) < 0)
-		return;
-	if (aws_iam_map_list_roles(&j->aux, doc) < 0) {
-		aws__job_fail(j, "%s: out of memory mapping the response", API_LR);
-		goto done;
-	}
-	if (aws_iam_next_marker(doc, &marker) < 0) {
-		aws__job_fail(j, "%s: truncated page without a Marker", API_LR);
-		goto done;
-	}
-	if (marker)
-		lr_submit(j, marker);
-done:
-	free(marker);
-	xmlFreeDoc(doc);
+	iam_list_page(ud, "ListRoles", API_LR, lr_map, lr_done, rc, resp);
 }
 
 /* ListPolicyTags: policy tags are in no list call; fetched per customer policy when the state holds them. */
@@ -600,41 +614,15 @@ done:
 /* ListInstanceProfiles (posture): the profiles without a role, which GAAD never shows. */
 #define API_LIP "iam:ListInstanceProfiles"
 
-static void lip_done(aws_client *cl, int rc, const aws_response *resp, void *ud);
-
-static int lip_submit(aws_job *j, const char *marker)
+static int lip_map(aws_job *j, xmlDocPtr doc)
 {
-	return iam_list_submit(j, "ListInstanceProfiles", API_LIP, marker, lip_done);
+	return aws_iam_map_instance_profiles(&j->res, doc);
 }
 
 static void lip_done(aws_client *cl, int rc, const aws_response *resp, void *ud)
 {
-	aws_job *j = ud;
-	xmlDocPtr doc = NULL;
-	char *marker = NULL;
-
 	(void)cl;
-	j->pending--;
-	if (j->failed)
-		return;
-	if (aws__job_check(j, API_LIP, rc, resp) < 0 || aws__job_xml(j, API_LIP, resp, &doc) < 0)
-		return;
-	rc = aws_iam_map_instance_profiles(&j->res, doc);
-	if (rc < 0) {
-		aws__job_fail(j, "%s: %s", API_LIP,
-			      rc == DM_EPARSE ? "response without ListInstanceProfilesResult"
-					      : "out of memory mapping the response");
-		goto done;
-	}
-	if (aws_iam_next_marker(doc, &marker) < 0) {
-		aws__job_fail(j, "%s: truncated page without a Marker", API_LIP);
-		goto done;
-	}
-	if (marker)
-		lip_submit(j, marker);
-done:
-	free(marker);
-	xmlFreeDoc(doc);
+	iam_list_page(ud, "ListInstanceProfiles", API_LIP, lip_map, lip_done, rc, resp);
 }
 
 int aws_scan_iam_instance_profiles(aws_scan *s, const char *account)
@@ -652,7 +640,8 @@ int aws_scan_iam_instance_profiles(aws_scan *s, const char *account)
 		return 0;
 	}
 	j->apis[j->napis++] = API_LIP;
-	(void)lip_submit(j, NULL); /* a failed submit fails the IAM scope */
+	/* a failed submit fails the IAM scope */
+	(void)iam_list_submit(j, "ListInstanceProfiles", API_LIP, NULL, lip_done);
 	return 0;
 }
 
@@ -672,6 +661,6 @@ int aws_scan_iam(aws_scan *s, const char *account, const char *partition_region,
 	j->apis[j->napis++] = API_LPT;
 	j->want_policy_tags = s->opts.iam_policy_tags;
 	if (gaad_submit(j, NULL) == 0)
-		lr_submit(j, NULL);
+		iam_list_submit(j, "ListRoles", API_LR, NULL, lr_done);
 	return 0;
 }
