@@ -221,6 +221,76 @@ int dm__esc_uri_path(dm_buf *b, const char *s)
 	return rc;
 }
 
+/*
+ * The bytes jansson 2.14 dumps for dm__rep_jstr(s) without JSON_ENSURE_ASCII
+ * or JSON_ESCAPE_SLASH: " \\ and the short escapes, other control
+ * characters as \u00XX (upper-case hex, as jansson writes them), DEL and
+ * valid UTF-8 raw, each invalid byte as U+FFFD (dm__rep_jstr's replacement).
+ * Runs of bytes that need nothing are appended in one dm__buf_put.
+ */
+int dm__esc_json(dm_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, start = 0, len;
+	unsigned cp;
+	int rc;
+
+	if (!s)
+		return dm__buf_put(b, "null", 4);
+	rc = dm__buf_putc(b, '"');
+	while (rc == 0) {
+		char tmp[6];
+		const char *rep;
+		size_t rlen = 2;
+		unsigned c = p[i];
+
+		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c == 0)
+			break;
+		if (c >= 0x80) {
+			/* one pass, no strlen: a sequence cut by the NUL fails on it
+			 * as a non-continuation byte, as it would at the end of n */
+			len = utf8_decode(p + i, 4, &cp);
+			if (len) {
+				i += len;
+				continue;
+			}
+			rep = REPL; /* one per invalid byte */
+			rlen = sizeof(REPL) - 1;
+		} else {
+			switch (c) {
+			case '"': rep = "\\\""; break;
+			case '\\': rep = "\\\\"; break;
+			case '\b': rep = "\\b"; break;
+			case '\f': rep = "\\f"; break;
+			case '\n': rep = "\\n"; break;
+			case '\r': rep = "\\r"; break;
+			case '\t': rep = "\\t"; break;
+			default:
+				memcpy(tmp, "\\u00", 4);
+				tmp[4] = hex[c >> 4];
+				tmp[5] = hex[c & 15];
+				rep = tmp;
+				rlen = 6;
+				break;
+			}
+		}
+		rc = dm__buf_put(b, s + start, i - start);
+		if (rc == 0)
+			rc = dm__buf_put(b, rep, rlen);
+		start = ++i;
+	}
+	if (rc == 0)
+		rc = dm__buf_put(b, s + start, i - start);
+	if (rc == 0)
+		rc = dm__buf_putc(b, '"');
+	return rc;
+}
+
 json_t *dm__rep_jstr(const char *s)
 {
 	json_t *j;

@@ -68,6 +68,9 @@ int dm__esc_uri_path(dm_buf *b, const char *s);
 json_t *dm__rep_jstr(const char *s);
 /** json_string or json_null for NULL. */
 json_t *dm__rep_jstr_or_null(const char *s);
+/** Append s as a quoted JSON string, byte for byte what json_dumps writes for
+ *  dm__rep_jstr(s) (no ENSURE_ASCII / ESCAPE_SLASH); NULL s appends null. */
+int dm__esc_json(dm_buf *b, const char *s);
 
 /* ---- values and redaction ---------------------------------------------- */
 

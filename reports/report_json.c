@@ -337,12 +337,111 @@ json_t *dm__report_json_build(const dm_drift *d, dm__srcloc *loc)
 }
 
 /*
- * Append the findings (ignored or not) as the elements of a top-level array,
- * one at a time: each is built, dumped and freed before the next, so a
- * 100,000-finding report never holds a 100,000-object tree. The bytes are
- * those json_dumps(JSON_INDENT(2)) gives for the whole document: an element
- * of a top-level member's array sits 4 spaces in.
+ * The findings are written straight into the buffer, byte for byte what
+ * json_dumps(JSON_INDENT(2) | JSON_REAL_PRECISION(15)) gives for the whole
+ * document (the reference tree is build_doc(d, loc, 1); tests compare the
+ * two): an element of a top-level member's array sits 4 spaces in, its
+ * members 6. Only a non-empty changes[] still goes through jansson (redacted
+ * values, reals), dumped alone and re-indented.
  */
+#define MEMBER_INDENT "\n      "
+/* ",\n      \"key\": " as a literal and its length */
+#define MEMBER(k) "," MEMBER_INDENT "\"" k "\": "
+#define PUT_LIT(out, lit) dm__buf_put((out), (lit), sizeof(lit) - 1)
+#define PUT_STR_MEMBER(out, k, v) put_str_member((out), MEMBER(k), sizeof(MEMBER(k)) - 1, (v))
+
+static int put_str_member(dm_buf *out, const char *key, size_t klen, const char *v)
+{
+	int rc = dm__buf_put(out, key, klen);
+
+	return rc ? rc : dm__esc_json(out, v);
+}
+
+/* changes[] of a finding at member depth: [] or the jansson dump re-indented by 6. */
+static int put_changes(const dm_finding *f, dm_buf *out)
+{
+	json_t *arr;
+	char *txt, *p, *nl;
+	int rc = 0;
+
+	if (f->nchanges == 0)
+		return PUT_LIT(out, "[]");
+	arr = dm__report_changes_json(f);
+	txt = arr ? json_dumps(arr, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) : NULL;
+	json_decref(arr);
+	if (!txt)
+		return DM_ENOMEM;
+	for (p = txt; rc == 0 && (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		rc = dm__buf_put(out, p, (size_t)(nl - p));
+		if (rc == 0)
+			rc = PUT_LIT(out, MEMBER_INDENT);
+	}
+	if (rc == 0)
+		rc = dm__buf_puts(out, p);
+	free(txt);
+	return rc;
+}
+
+/* One finding, the same members in the same order as finding_json(). */
+static int put_finding(const dm_finding *f, dm__srcloc *loc, dm_buf *out)
+{
+	char ts[32];
+	int rc;
+
+	rc = PUT_LIT(out, "{" MEMBER_INDENT "\"fingerprint\": ");
+	if (rc == 0)
+		rc = dm__esc_json(out, f->fingerprint);
+	if (rc == 0)
+		rc = PUT_STR_MEMBER(out, "kind", dm_finding_kind_name(f->kind));
+	if (rc == 0)
+		rc = PUT_STR_MEMBER(out, "severity", dm__sev_name(f->severity));
+	if (rc == 0 && f->first_seen > 0) {
+		dm__rfc3339(f->first_seen, ts, sizeof(ts));
+		rc = PUT_STR_MEMBER(out, "first_seen", ts);
+	}
+	if (rc == 0)
+		rc = PUT_STR_MEMBER(out, "provider", f->provider);
+	if (rc == 0)
+		rc = PUT_STR_MEMBER(out, "type", f->type);
+	if (rc == 0)
+		rc = PUT_STR_MEMBER(out, "resource_id", f->resource_id);
+	if (rc == 0)
+		rc = PUT_STR_MEMBER(out, "address", f->address);
+	if (rc == 0)
+		rc = PUT_STR_MEMBER(out, "state_uri", f->state_uri);
+	if (rc == 0)
+		rc = PUT_STR_MEMBER(out, "commit", f->commit);
+	if (rc == 0)
+		rc = PUT_STR_MEMBER(out, "account", f->account);
+	if (rc == 0)
+		rc = PUT_STR_MEMBER(out, "region", f->region);
+	if (rc == 0)
+		rc = PUT_LIT(out, MEMBER("changes"));
+	if (rc == 0)
+		rc = put_changes(f, out);
+	if (rc == 0 && loc && f->state_uri && f->address) {
+		const char *file = NULL;
+		unsigned line = 0;
+		int lrc = dm__srcloc_find(loc, f->state_uri, f->commit, f->type, f->address,
+					  &file, &line);
+
+		if (lrc == DM_ENOMEM)
+			return DM_ENOMEM;
+		if ((lrc == 1 || lrc == 2) && file) {
+			rc = PUT_LIT(out, MEMBER("source") "{" MEMBER_INDENT "  \"file\": ");
+			if (rc == 0)
+				rc = dm__esc_json(out, file);
+			if (rc == 0)
+				rc = dm__buf_printf(out, "," MEMBER_INDENT "  \"line\": %u" MEMBER_INDENT "}",
+						    line);
+		}
+	}
+	if (rc == 0)
+		rc = PUT_LIT(out, "\n    }");
+	return rc;
+}
+
+/* The findings (ignored or not) as the elements of a top-level array. */
 static int put_findings(const dm__report *r, int ignored, dm_buf *out)
 {
 	size_t i, n = 0;
@@ -350,28 +449,15 @@ static int put_findings(const dm__report *r, int ignored, dm_buf *out)
 
 	for (i = 0; rc == 0 && i < dm_drift_count(r->d); i++) {
 		const dm_finding *f = dm_drift_at(r->d, i);
-		json_t *o;
-		char *txt, *p, *nl;
 
 		if (!f->ignored != !ignored)
 			continue;
-		o = finding_json(f, r->loc);
-		txt = o ? json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) : NULL;
-		json_decref(o);
-		if (!txt)
-			return DM_ENOMEM;
-		rc = dm__buf_puts(out, n++ ? ",\n    " : "\n    ");
-		for (p = txt; rc == 0 && (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
-			rc = dm__buf_put(out, p, (size_t)(nl - p));
-			if (rc == 0)
-				rc = dm__buf_puts(out, "\n    ");
-		}
+		rc = n++ ? PUT_LIT(out, ",\n    ") : PUT_LIT(out, "\n    ");
 		if (rc == 0)
-			rc = dm__buf_puts(out, p);
-		free(txt);
+			rc = put_finding(f, r->loc, out);
 	}
 	if (rc == 0 && n)
-		rc = dm__buf_puts(out, "\n  ");
+		rc = PUT_LIT(out, "\n  ");
 	return rc;
 }
 
