@@ -148,8 +148,17 @@ static json_t *network_config(const json_t *c)
 		return json_array();
 	o = json_object();
 	if (!o || aws__jset(o, "service_ipv4_cidr", str_or(k, "serviceIpv4Cidr", "")) < 0 ||
-	    aws__jset(o, "service_ipv6_cidr", str_or(k, "serviceIpv6Cidr", "")) < 0 ||
-	    aws__jset(o, "ip_family", str_or(k, "ipFamily", "ipv4")) < 0) {
+	    aws__jset(o, "service_ipv6_cidr", str_or(k, "serviceIpv6Cidr", "")) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	/*
+	 * ip_family only when the API said it: the provider writes what it read
+	 * ("" when absent), so an invented default would be drift against a state
+	 * the provider wrote from the same answer; absent is "not read", never drift.
+	 */
+	if (json_is_string(json_object_get(k, "ipFamily")) &&
+	    aws__jset(o, "ip_family", str_or(k, "ipFamily", NULL)) < 0) {
 		json_decref(o);
 		return NULL;
 	}

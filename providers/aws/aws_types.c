@@ -148,6 +148,21 @@ static int key_nacl_rule(const dm_resource *r, char *buf, size_t cap)
 						  ? "egress" : "ingress", no));
 }
 
+/*
+ * aws_main_route_table_association: the VPC (a VPC has exactly one main
+ * association). Its id changes with every ReplaceRouteTableAssociation, so a
+ * main table switched by hand is a changed route_table_id, and one switched
+ * back is in sync, never a "missing" association.
+ */
+static int key_main_rt_assoc(const dm_resource *r, char *buf, size_t cap)
+{
+	const char *v = str_attr(r, "vpc_id");
+
+	if (!v)
+		return DM_EINVAL;
+	return put_key(buf, cap, snprintf(buf, cap, "%s", v));
+}
+
 /* aws_network_acl_association: the subnet (a subnet has exactly one NACL). */
 static int key_nacl_assoc(const dm_resource *r, char *buf, size_t cap)
 {
@@ -564,7 +579,7 @@ static const dm_type_spec aws_types[] = {
 	T("aws_route_table_association", "ec2", "Route table association", LIVE, rt_assoc_attrs,
 	  NULL, NULL, NULL),
 	T("aws_main_route_table_association", "ec2", "Main route table association",
-	  LIVE | DM_TYPE_NO_UNMANAGED, main_rt_assoc_attrs, NULL, cc_always, NULL),
+	  LIVE | DM_TYPE_NO_UNMANAGED, main_rt_assoc_attrs, key_main_rt_assoc, cc_always, NULL),
 	T("aws_internet_gateway", "ec2", "Internet gateway", LIVE, igw_attrs, NULL, NULL, NULL),
 	T("aws_nat_gateway", "ec2", "NAT gateway", LIVE, nat_attrs, NULL, NULL, NULL),
 	T("aws_eip", "ec2", "Elastic IP", LIVE, eip_attrs, NULL, NULL, NULL),

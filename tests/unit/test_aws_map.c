@@ -10,6 +10,8 @@
 #include "internal.h"
 #include "providers/aws/aws_internal.h"
 #include "providers/aws/aws_services.h"
+#include "providers/aws/aws_types.h"
+#include "diff_internal.h"
 
 #define ACCT "123456789012"
 
@@ -754,8 +756,9 @@ static void test_aws_map__eks_cluster_and_node_group(void **state)
 		    "\"security_group_ids\":[\"sg-cbe7779620b2bee50\"],\"cluster_security_group_id\":\"\","
 		    "\"vpc_id\":\"\",\"endpoint_private_access\":false,\"endpoint_public_access\":true,"
 		    "\"public_access_cidrs\":[]}]");
+	/* the emulator sends no ipFamily: not read, so no ip_family (never an invented "ipv4") */
 	assert_json(json_object_get(r->attrs, "kubernetes_network_config"),
-		    "[{\"service_ipv4_cidr\":\"172.20.0.0/16\",\"service_ipv6_cidr\":\"\",\"ip_family\":\"ipv4\"}]");
+		    "[{\"service_ipv4_cidr\":\"172.20.0.0/16\",\"service_ipv6_cidr\":\"\"}]");
 	assert_json(json_object_get(r->attrs, "tags"), "{\"Env\":\"prod\"}");
 	assert_string_equal(json_string_value(json_object_get(
 				    json_array_get(json_object_get(json_array_get(json_object_get(r->attrs, "identity"), 0),
@@ -785,6 +788,51 @@ static void test_aws_map__eks_cluster_and_node_group(void **state)
 	aws_reslist_free(&l);
 	json_decref(c);
 	json_decref(n);
+}
+
+/*
+ * kubernetes_network_config.ip_family is what DescribeCluster says, as the
+ * provider writes it; when the answer has no ipFamily the provider writes ""
+ * and driftmap must not compare an invented default with it.
+ */
+static void test_aws_map__eks_ip_family_only_when_the_api_says_it(void **state)
+{
+	json_t *with = json_pack("{s:{s:s,s:s,s:s,s:{s:s,s:s}}}", "cluster", "name", "c6", "arn",
+				 "arn:aws:eks:us-east-1:123456789012:cluster/c6", "version", "1.29",
+				 "kubernetesNetworkConfig", "serviceIpv6Cidr", "fd00::/108",
+				 "ipFamily", "ipv6");
+	json_t *without = json_pack("{s:{s:s,s:s,s:s,s:{s:s}}}", "cluster", "name", "c4", "arn",
+				    "arn:aws:eks:us-east-1:123456789012:cluster/c4", "version", "1.29",
+				    "kubernetesNetworkConfig", "serviceIpv4Cidr", "172.20.0.0/16");
+	json_t *written = json_pack("{s:s,s:[{s:s,s:s,s:s}]}", "name", "c4", "kubernetes_network_config",
+				    "ip_family", "", "service_ipv4_cidr", "172.20.0.0/16",
+				    "service_ipv6_cidr", "");
+	const dm_type_spec *spec = dm_type_table_find(dm__aws_type_table(), "aws_eks_cluster");
+	aws_reslist l = AWS_RESLIST_INIT;
+	const json_t *knc;
+	aws_res *r;
+
+	(void)state;
+	assert_non_null(with);
+	assert_non_null(without);
+	assert_non_null(written);
+	assert_non_null(spec);
+	assert_int_equal(aws_eks_map_cluster(&l, with, &MC), 0);
+	assert_int_equal(aws_eks_map_cluster(&l, without, &MC), 0);
+	r = aws_reslist_find(&l, "aws_eks_cluster", "c6");
+	assert_non_null(r);
+	knc = json_array_get(json_object_get(r->attrs, "kubernetes_network_config"), 0);
+	assert_string_equal(json_string_value(json_object_get(knc, "ip_family")), "ipv6");
+	r = aws_reslist_find(&l, "aws_eks_cluster", "c4");
+	assert_non_null(r);
+	knc = json_array_get(json_object_get(r->attrs, "kubernetes_network_config"), 0);
+	assert_null(json_object_get(knc, "ip_family"));
+	/* the state the provider wrote from that answer ("" ip_family) compares equal */
+	assert_int_equal(dm__compare_resource(NULL, NULL, spec, written, r->attrs), 0);
+	aws_reslist_free(&l);
+	json_decref(with);
+	json_decref(without);
+	json_decref(written);
 }
 
 /* ---- orchestration through a fake transport ------------------------------------------ */
@@ -1183,6 +1231,7 @@ int main(void)
 		cmocka_unit_test(test_aws_map__iam_service_linked_and_encoded_trust_policy),
 		cmocka_unit_test(test_aws_map__iam_users_groups_and_role_less_profiles),
 		cmocka_unit_test(test_aws_map__eks_cluster_and_node_group),
+		cmocka_unit_test(test_aws_map__eks_ip_family_only_when_the_api_says_it),
 		cmocka_unit_test(test_aws_scan__follows_every_token_and_reports_complete_scopes),
 		cmocka_unit_test(test_aws_scan__no_attribute_calls_when_state_lacks_them),
 		cmocka_unit_test(test_aws_scan__failed_second_page_drops_the_whole_scope),
