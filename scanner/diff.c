@@ -225,6 +225,8 @@ struct runx {
 	size_t last_map;
 	const char *last_type;   /* one-entry cache: resources come grouped by type */
 	const struct tinfo *last_ti;
+	dm_strmap *ids;          /* resource id -> resource, live then state (scope_from_refs) */
+	int ids_failed;
 };
 
 static const struct tinfo *tinfo_of(const dm_diffrun *run, const dm_resource *r)
@@ -677,6 +679,103 @@ static const char *subresource_parent(const dm_resource *r)
 	return "";
 }
 
+/* An id held by resources of different scopes: the map cannot tell which is meant. */
+static const char ambiguous_id[] = "";
+
+static int ids_put(dm_strmap *m, const dm_resource *r, const char *acc, const char *reg)
+{
+	const dm_resource *o;
+
+	if (!r->id || !*r->id)
+		return 0;
+	o = dm__strmap_get(m, r->id);
+	if (!o)
+		return dm__strmap_put(m, r->id, (void *)(uintptr_t)r);
+	if ((const void *)o == (const void *)ambiguous_id)
+		return 0;
+	if (strcmp(o->region ? o->region : "", reg ? reg : "") != 0 ||
+	    strcmp(o->account ? o->account : "", acc ? acc : "") != 0)
+		return dm__strmap_put(m, r->id, (void *)(uintptr_t)ambiguous_id);
+	return 0;
+}
+
+/* The id map, built on first use: live resources (they carry their scope), then the state's. */
+static dm_strmap *ids_map(struct runx *x)
+{
+	dm_diffrun *run = &x->run;
+	size_t i, nl = dm_inventory_count(run->live), ns = dm_inventory_count(run->state);
+
+	if (x->ids || x->ids_failed)
+		return x->ids;
+	if (dm__strmap_new(&x->ids, nl + ns) < 0) {
+		x->ids_failed = 1;
+		return NULL;
+	}
+	for (i = 0; i < nl; i++) {
+		const dm_resource *r = dm_inventory_at(run->live, i);
+
+		if (ids_put(x->ids, r, r->account, r->region) < 0)
+			goto fail;
+	}
+	for (i = 0; i < ns; i++) {
+		const dm_resource *r = dm_inventory_at(run->state, i);
+
+		if (r->id && *r->id && !dm__strmap_get(x->ids, r->id) &&
+		    dm__strmap_put(x->ids, r->id, (void *)(uintptr_t)r) < 0)
+			goto fail;
+	}
+	return x->ids;
+fail:
+	dm__strmap_free(x->ids);
+	x->ids = NULL;
+	x->ids_failed = 1;
+	return NULL;
+}
+
+/*
+ * A state resource whose own attributes name no region or account (route
+ * table and NACL associations, rules: no arn, no zone) takes them from what
+ * it references, the subnet, route table, VPC..., as listed live or as the
+ * state holds it (one level, the target's own attributes). The region of a
+ * finding is then right, and a failed scope in another region does not hide
+ * it. A reference to neither, or to an id seen in two scopes, leaves it unknown.
+ */
+static void scope_from_refs(struct runx *x, const struct tinfo *ti, const dm_resource *r,
+			    const char **account, const char **region)
+{
+	const dm_type_spec *spec = ti->spec;
+	dm_strmap *ids;
+	size_t i;
+
+	if (!spec->attrs || !(ids = ids_map(x)))
+		return;
+	for (i = 0; i < spec->nattrs && (!*region || !*account); i++) {
+		const dm_attr_spec *a = &spec->attrs[i];
+		const dm_resource *t;
+		const char *id, *acc = NULL, *reg = NULL;
+
+		if (!a->ref_type || a->cmp != DM_CMP_SCALAR)
+			continue;
+		id = dm__json_str(dm_resource_attr(r, a->name));
+		t = id && *id ? dm__strmap_get(ids, id) : NULL;
+		if (!t || (const void *)t == (const void *)ambiguous_id || t == r)
+			continue;
+		dm__infer_scope(&x->run, t, &acc, &reg);
+		if (reg && strcmp(reg, "global") == 0) {
+			/* a global target (an IAM role) places only its own service's parts */
+			const struct tinfo *tt = tinfo_of(&x->run, t);
+
+			if (!tt || !tt->spec->service || !spec->service ||
+			    strcmp(tt->spec->service, spec->service) != 0)
+				reg = NULL;
+		}
+		if (!*region && reg)
+			*region = reg;
+		if (!*account && acc)
+			*account = acc;
+	}
+}
+
 /*
  * Group the state resources: one group per live object matched (several
  * states holding it become holders of one group), one group per distinct
@@ -713,6 +812,8 @@ static int group_state(struct runx *x, dm_strmap *smap, struct sgroup **out_grou
 			continue;
 		}
 		dm__infer_scope(run, r, &account, &region);
+		if (!region)
+			scope_from_refs(x, ti, r, &account, &region);
 		key = canon_key(ti->spec, r, buf, sizeof(buf));
 		if (ti->slot != SIZE_MAX) {
 			for (e = dm__strmap_get(x->slots[ti->slot].map, key);
@@ -1034,6 +1135,7 @@ done:
 	free(groups);
 	free(run->lents);
 	dm__strmap_free(smap);
+	dm__strmap_free(x.ids);
 	for (i = 0; i < x.nslots; i++)
 		dm__strmap_free(x.slots[i].map);
 	free(x.slots);

@@ -337,6 +337,14 @@ static const struct dcase cases[] = {
 	{ "other account not scanned: no missing",
 	  "[{'t':'aws_iam_role','id':'r9','a':{'arn':'arn:aws:iam::999999999999:role/r9'}}]", "[]", "",
 	  NULL, NULL },
+	{ "association in a region not scanned (region from its subnet in the state): no missing",
+	  "[{'t':'aws_subnet','id':'subnet-eu','a':{'availability_zone':'eu-west-1b'}},"
+	  "{'t':'aws_route_table_association','id':'rtbassoc-eu','a':{'subnet_id':'subnet-eu','route_table_id':'rtb-eu'}}]",
+	  "[]", "", NULL, NULL },
+	{ "association in the scanned region (region from its subnet): missing",
+	  "[{'t':'aws_subnet','id':'subnet-eu','a':{'availability_zone':'eu-west-1b'}},"
+	  "{'t':'aws_route_table_association','id':'rtbassoc-eu','a':{'subnet_id':'subnet-eu','route_table_id':'rtb-eu'}}]",
+	  "[]", "missing aws_route_table_association rtbassoc-eu\nmissing aws_subnet subnet-eu", NULL, "eu-west-1" },
 	{ "IAM arn: global region, scanned: missing",
 	  "[{'t':'aws_iam_role','id':'r1','a':{" ROLE_ARN("r1") "}}]", "[]", "missing aws_iam_role r1",
 	  NULL, NULL },
@@ -777,6 +785,43 @@ static void test_diff__severity_table(void **state)
 	}
 }
 
+static const dm_finding *find_finding(const dm_drift *d, const char *type, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < dm_drift_count(d); i++) {
+		const dm_finding *f = dm_drift_at(d, i);
+
+		if (f->type && f->resource_id && strcmp(f->type, type) == 0 && strcmp(f->resource_id, id) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+/* A state resource with no arn or zone takes its region from what it references */
+static void test_diff__region_comes_through_references(void **state)
+{
+	struct world w;
+	const dm_finding *f;
+
+	(void)state;
+	world_run(&w,
+		  "[{'t':'aws_route_table_association','id':'rtbassoc-1','a':{'subnet_id':'subnet-w','route_table_id':'rtb-w'}},"
+		  "{'t':'aws_network_acl_association','id':'aclassoc-1','a':{'subnet_id':'subnet-gone','network_acl_id':'acl-w'}},"
+		  "{'t':'aws_subnet','id':'subnet-gone','a':{'availability_zone':'us-west-2c'}}]",
+		  "[{'t':'aws_subnet','id':'subnet-w','reg':'us-west-2','a':{}},{'t':'aws_subnet','id':'subnet-gone2','reg':'us-west-2','a':{}}]",
+		  NULL, "us-west-2", NULL);
+	f = find_finding(w.drift, "aws_route_table_association", "rtbassoc-1");
+	assert_non_null(f);
+	assert_int_equal(f->kind, DM_FINDING_MISSING);
+	assert_string_equal(f->region, "us-west-2"); /* from the live subnet */
+	assert_string_equal(f->account, ACCT);
+	f = find_finding(w.drift, "aws_network_acl_association", "aclassoc-1");
+	assert_non_null(f);
+	assert_string_equal(f->region, "us-west-2"); /* from the subnet as the state holds it */
+	world_free(&w);
+}
+
 static void test_diff__changes_carry_values_and_order_is_deterministic(void **state)
 {
 	struct world w;
@@ -915,6 +960,7 @@ int main(void)
 		cmocka_unit_test(test_diff__ignore_rules_apply),
 		cmocka_unit_test(test_diff__fingerprints_are_stable),
 		cmocka_unit_test(test_diff__severity_table),
+		cmocka_unit_test(test_diff__region_comes_through_references),
 		cmocka_unit_test(test_diff__changes_carry_values_and_order_is_deterministic),
 		cmocka_unit_test(test_diff__names_and_times),
 		cmocka_unit_test(test_diff__scales_linearly),
