@@ -6,7 +6,8 @@
 2. Scans once through `tests/tools/faultproxy.py --record DIR` (concurrency 16).
 3. Stops moto, serves `faultproxy --replay DIR --delay-ms 50` (every request answered
    from the recording after a fixed 50 ms: a real region's round trip) and runs
-   `driftmap scan` N times against it (wall, CPU and peak RSS from wait4).
+   `driftmap scan` N times against it (wall and CPU from wait4; peak RSS from N more
+   runs under /usr/bin/time -v).
 4. Prints the median wall time, the ideal (requests x 50 ms / concurrency, requests
    counted by the proxy per run), the ratio, the critical path of the scan (the
    longest chain of dependent requests: no client can beat chain x 50 ms), peak RSS,
@@ -77,7 +78,7 @@ class Proxy:
         self.proc = None
 
 
-def run_dm(dm, a, repo, tmp, endpoint, tag):
+def run_dm(dm, a, repo, tmp, endpoint, tag, measure_rss=False):
     out = os.path.join(tmp, "%s.json" % tag)
     if a.command == "scan":
         cmd = [dm, "scan", "--state", "git::%s//prod.tfstate?ref=main" % repo, "--format", "json",
@@ -93,12 +94,15 @@ def run_dm(dm, a, repo, tmp, endpoint, tag):
     env = dict(os.environ)
     env.update(est.aws_env(endpoint))
     env["HOME"] = tmp
-    # wall from fork to reaped child; peak RSS and CPU from the child's own rusage
-    # (no /usr/bin/time in between: its exec would be counted as driftmap's)
+    # Wall: from spawn to reaped child, with nothing in between (an exec'd shim would be
+    # counted as driftmap's). Peak RSS needs /usr/bin/time: a child spawned straight from
+    # this Python (vfork) inherits the parent's RSS high-water mark into its ru_maxrss,
+    # and this parent holds boto3 and the estate. So RSS comes from separate runs.
     errf = tempfile.TemporaryFile(mode="w+")
     outf = tempfile.TemporaryFile()  # the report on stdout, as a CI job's log would take it
     t = time.time()
-    proc = subprocess.Popen(cmd, env=env, stdout=outf, stderr=errf)
+    proc = subprocess.Popen((["/usr/bin/time", "-v"] if measure_rss else []) + cmd, env=env,
+                            stdout=outf, stderr=errf)
     _, status, ru = os.wait4(proc.pid, 0)
     wall = time.time() - t
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -107,6 +111,10 @@ def run_dm(dm, a, repo, tmp, endpoint, tag):
     errf.close()
     outf.close()
     cpu = ru.ru_utime + ru.ru_stime
+    rss = -1
+    if measure_rss:
+        m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
+        rss = int(m.group(1)) if m else -1
     if a.verbose:
         for line in p.stderr.splitlines():
             if line.startswith("driftmap: debug: ") and " ms" in line and "request" not in line:
@@ -124,7 +132,7 @@ def run_dm(dm, a, repo, tmp, endpoint, tag):
         incomplete = sum(1 for s in doc.get("scopes", []) if not s.get("complete", True))
         nres = len(doc.get("resources", []))
     return {"wall": wall, "cpu": cpu, "load1": os.getloadavg()[0],
-            "rss_kb": ru.ru_maxrss, "calls": calls,
+            "rss_kb": rss, "calls": calls,
             "incomplete": incomplete, "resources": nres, "rc": p.returncode}
 
 
@@ -215,15 +223,20 @@ def main():
             r["replay_misses"] = st["replay_misses"]
             r["per_api"] = st["per_api"]
             runs.append(r)
-            print("run %d: %.3f s, %d requests (%d misses), %d counted, %.1f MB" % (
-                i, r["wall"], r["requests"], r["replay_misses"], r["calls"], r["rss_kb"] / 1024.0),
-                file=sys.stderr)
+            print("run %d: %.3f s, %d requests (%d misses), %d counted" % (
+                i, r["wall"], r["requests"], r["replay_misses"], r["calls"]), file=sys.stderr)
         # the same runs with no injected latency: what is not round trips (process start,
         # state from git, parsing, diff, report; the Python proxy's own time per request)
         req = urllib.request.Request(proxy.url + "/__faultproxy/config", data=b'{"delay_ms": 0}',
                                      method="POST")
         urllib.request.urlopen(req, timeout=10).read()
         zruns = [run_dm(dm, a, repo, tmp, proxy.url, "zero%d" % i) for i in range(a.runs)]
+        # peak RSS (and nothing else) under /usr/bin/time, back at the configured delay
+        req = urllib.request.Request(proxy.url + "/__faultproxy/config",
+                                     data=json.dumps({"delay_ms": a.delay_ms}).encode(), method="POST")
+        urllib.request.urlopen(req, timeout=10).read()
+        rruns = [run_dm(dm, a, repo, tmp, proxy.url, "rss%d" % i, measure_rss=True)
+                 for i in range(a.runs)]
         zero = [r["wall"] for r in zruns]
     finally:
         if proxy:
@@ -260,8 +273,8 @@ def main():
         "cpu_s_median": round(statistics.median([r["cpu"] for r in runs]), 3),
         "zero_delay_cpu_s_median": round(statistics.median([r["cpu"] for r in zruns]), 3),
         "load1": [round(r["load1"], 2) for r in runs + zruns],
-        "peak_rss_kb": [r["rss_kb"] for r in runs],
-        "peak_rss_kb_median": int(statistics.median([r["rss_kb"] for r in runs])),
+        "peak_rss_kb": [r["rss_kb"] for r in rruns],
+        "peak_rss_kb_median": int(statistics.median([r["rss_kb"] for r in rruns])),
     }
     if runs[-1]["resources"] is not None:
         res["live_resources"] = runs[-1]["resources"]
