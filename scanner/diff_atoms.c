@@ -268,7 +268,8 @@ static int span_number(dm_jspan s, double *d, long long *ll, int *is_int)
 		*is_int = 0; /* out of range: jansson reads it as a real */
 	}
 	*d = strtod(buf, &end);
-	*ll = (long long)*d;
+	/* the cast is only defined inside long long's range (2^63 is exact as a double) */
+	*ll = *d >= -9223372036854775808.0 && *d < 9223372036854775808.0 ? (long long)*d : 0;
 	return *end == '\0' ? 0 : -1;
 }
 
@@ -291,7 +292,7 @@ static const char *av_scalar(struct actx *ax, aval v, char *buf, size_t cap)
 			return NULL;
 		if (is_int)
 			snprintf(buf, cap, "%lld", ll);
-		else if (d == (double)(long long)d && d > -9e15 && d < 9e15)
+		else if (d > -9e15 && d < 9e15 && d == (double)(long long)d) /* range first: the cast of a bigger d is undefined */
 			snprintf(buf, cap, "%lld", (long long)d);
 		else
 			snprintf(buf, cap, "%.17g", d);

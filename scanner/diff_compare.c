@@ -35,7 +35,7 @@ const char *dm__scalar_text(const json_t *v, char *buf, size_t cap)
 		return buf;
 	case JSON_REAL:
 		d = json_real_value(v);
-		if (d == (double)(long long)d && d > -9e15 && d < 9e15)
+		if (d > -9e15 && d < 9e15 && d == (double)(long long)d) /* range first: the cast of a bigger d is undefined */
 			snprintf(buf, cap, "%lld", (long long)d);
 		else
 			snprintf(buf, cap, "%.17g", d);
@@ -101,7 +101,10 @@ int dm__json_ll(const json_t *v, long long *out)
 		return 0;
 	}
 	if (json_is_real(v)) {
-		*out = (long long)json_real_value(v);
+		double d = json_real_value(v);
+		if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) /* the cast would be undefined */
+			return -1;
+		*out = (long long)d;
 		return 0;
 	}
 	if (json_is_string(v))

@@ -64,10 +64,16 @@ static json_t *principal_norm(const char *s)
 	return json_string(s);
 }
 
+/* An array element with its canonical text, sorted by the text. */
+typedef struct canon_elem {
+	json_t *elem;
+	char *text;
+} canon_elem;
+
 static int cmp_text(const void *a, const void *b)
 {
-	const char *const *x = a, *const *y = b;
-	return strcmp(*x, *y);
+	const canon_elem *x = a, *y = b;
+	return strcmp(x->text, y->text);
 }
 
 /*
@@ -101,36 +107,28 @@ static json_t *canon(const json_t *v, int principal)
 		return out;
 	case JSON_ARRAY: {
 		size_t n = json_array_size(v), i, m = 0;
-		json_t **elems = NULL;
-		char **texts = NULL;
-		char **order = NULL;
+		canon_elem *el = NULL;
 
 		if (n == 1)
 			return canon(json_array_get(v, 0), principal);
-		elems = calloc(n ? n : 1, sizeof(*elems));
-		texts = calloc(n ? n : 1, sizeof(*texts));
-		order = calloc(n ? n : 1, sizeof(*order));
+		el = calloc(n ? n : 1, sizeof(*el));
 		out = json_array();
-		if (!elems || !texts || !order || !out)
+		if (!el || !out)
 			goto fail;
 		for (i = 0; i < n; i++) {
-			elems[i] = canon(json_array_get(v, i), principal);
-			if (!elems[i])
+			el[i].elem = canon(json_array_get(v, i), principal);
+			if (!el[i].elem)
 				goto fail;
-			/* the text is prefixed by its index so it can be found after sorting */
-			texts[i] = json_dumps(elems[i], JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-			if (!texts[i])
+			el[i].text = json_dumps(el[i].elem, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+			if (!el[i].text)
 				goto fail;
-			order[i] = texts[i];
 		}
-		qsort(order, n, sizeof(*order), cmp_text);
+		/* sorted and de-duplicated in n log n: big documents must not take minutes */
+		qsort(el, n, sizeof(*el), cmp_text);
 		for (i = 0; i < n; i++) {
-			size_t j;
-			if (i > 0 && strcmp(order[i], order[i - 1]) == 0)
+			if (i > 0 && strcmp(el[i].text, el[i - 1].text) == 0)
 				continue;
-			for (j = 0; j < n && texts[j] != order[i]; j++)
-				;
-			if (json_array_append(out, elems[j]) < 0)
+			if (json_array_append(out, el[i].elem) < 0)
 				goto fail;
 			m++;
 		}
@@ -140,23 +138,17 @@ static json_t *canon(const json_t *v, int principal)
 			out = one;
 		}
 		for (i = 0; i < n; i++) {
-			json_decref(elems[i]);
-			free(texts[i]);
+			json_decref(el[i].elem);
+			free(el[i].text);
 		}
-		free(elems);
-		free(texts);
-		free(order);
+		free(el);
 		return out;
 fail:
-		for (i = 0; i < n; i++) {
-			if (elems)
-				json_decref(elems[i]);
-			if (texts)
-				free(texts[i]);
+		for (i = 0; el && i < n; i++) {
+			json_decref(el[i].elem);
+			free(el[i].text);
 		}
-		free(elems);
-		free(texts);
-		free(order);
+		free(el);
 		json_decref(out);
 		return NULL;
 	}

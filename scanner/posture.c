@@ -335,7 +335,8 @@ long long dm__pst_int(const json_t *o, const char *k, long long dflt)
 
 	if (json_is_integer(v))
 		return json_integer_value(v);
-	if (json_is_real(v))
+	if (json_is_real(v) && json_real_value(v) >= -9223372036854775808.0 &&
+	    json_real_value(v) < 9223372036854775808.0) /* outside, the cast is undefined */
 		return (long long)json_real_value(v);
 	if (json_is_string(v) && dm__parse_ll(json_string_value(v), &n) == 0)
 		return n;
@@ -395,7 +396,8 @@ long long dm__pst_time(const json_t *v)
 	if (json_is_integer(v))
 		return json_integer_value(v);
 	if (json_is_real(v))
-		return (long long)json_real_value(v);
+		return json_real_value(v) >= -9223372036854775808.0 && json_real_value(v) < 9223372036854775808.0
+			       ? (long long)json_real_value(v) : -1; /* outside, the cast is undefined */
 	if (json_is_string(v))
 		return dm__pst_time_str(json_string_value(v));
 	return -1;

@@ -14,12 +14,18 @@
 
 /* ---- YAML -> JSON -------------------------------------------------------------- */
 
-static json_t *yaml_node_json(yaml_document_t *doc, yaml_node_t *n, int depth)
+/*
+ * An alias is the node it names, so a document of a few aliases of aliases
+ * expands exponentially ("billion laughs"): *budget is how many nodes may
+ * still be converted (0 = stop, NULL is returned).
+ */
+static json_t *yaml_node_json(yaml_document_t *doc, yaml_node_t *n, int depth, size_t *budget)
 {
 	json_t *out = NULL;
 
-	if (!n || depth > 32)
+	if (!n || depth > 32 || *budget == 0)
 		return NULL;
+	(*budget)--;
 	switch (n->type) {
 	case YAML_SCALAR_NODE: {
 		const char *v = (const char *)n->data.scalar.value;
@@ -37,7 +43,7 @@ static json_t *yaml_node_json(yaml_document_t *doc, yaml_node_t *n, int depth)
 		yaml_node_item_t *it;
 		out = json_array();
 		for (it = n->data.sequence.items.start; out && it < n->data.sequence.items.top; it++) {
-			json_t *c = yaml_node_json(doc, yaml_document_get_node(doc, *it), depth + 1);
+			json_t *c = yaml_node_json(doc, yaml_document_get_node(doc, *it), depth + 1, budget);
 			if (!c || json_array_append_new(out, c) < 0) {
 				json_decref(out);
 				return NULL;
@@ -55,7 +61,7 @@ static json_t *yaml_node_json(yaml_document_t *doc, yaml_node_t *n, int depth)
 				json_decref(out);
 				return NULL;
 			}
-			c = yaml_node_json(doc, yaml_document_get_node(doc, p->value), depth + 1);
+			c = yaml_node_json(doc, yaml_document_get_node(doc, p->value), depth + 1, budget);
 			if (!c || json_object_set_new(out, (const char *)k->data.scalar.value, c) < 0) {
 				json_decref(out);
 				return NULL;
@@ -101,8 +107,13 @@ static int load_tree(dm_ctx *ctx, const char *path, json_t **out)
 	}
 	{
 		yaml_node_t *root = yaml_document_get_root_node(&doc);
-		*out = root ? yaml_node_json(&doc, root, 0) : json_object();
-		if (!*out)
+		/* every node once, and aliases up to as many again */
+		size_t budget = 2 * (size_t)(doc.nodes.top - doc.nodes.start) + 64;
+		*out = root ? yaml_node_json(&doc, root, 0, &budget) : json_object();
+		if (!*out && budget == 0)
+			rc = dm__error(ctx, DM_ETOOBIG, "%s: YAML aliases expand to more than twice the document's nodes",
+				       path);
+		else if (!*out)
 			rc = dm__error(ctx, DM_EPARSE, "%s: unsupported YAML (anchors, complex keys or nesting > 32)", path);
 	}
 	yaml_document_delete(&doc);

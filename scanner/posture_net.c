@@ -20,7 +20,8 @@ static long long int_value(const json_t *v, long long dflt)
 
 	if (json_is_integer(v))
 		return json_integer_value(v);
-	if (json_is_real(v))
+	if (json_is_real(v) && json_real_value(v) >= -9223372036854775808.0 &&
+	    json_real_value(v) < 9223372036854775808.0) /* outside, the cast is undefined */
 		return (long long)json_real_value(v);
 	if (json_is_string(v) && dm__parse_ll(json_string_value(v), &n) == 0)
 		return n;

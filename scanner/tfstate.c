@@ -231,8 +231,12 @@ static json_t *sensitive_step(const json_t *step)
 		v = json_object_get(v, "value");
 	if (json_is_string(v) || json_is_integer(v))
 		return json_incref((json_t *)v);
-	if (json_is_real(v) && json_real_value(v) == (double)(long long)json_real_value(v))
-		return json_integer((json_int_t)json_real_value(v));
+	if (json_is_real(v)) {
+		double d = json_real_value(v);
+		/* the cast is only defined inside long long's range (2^63 is exact as a double) */
+		if (d >= -9223372036854775808.0 && d < 9223372036854775808.0 && d == (double)(long long)d)
+			return json_integer((json_int_t)d);
+	}
 	return NULL;
 }
 
@@ -458,6 +462,9 @@ static json_t *flat_value(const flat_kv *kv, size_t lo, size_t hi, size_t plen, 
 {
 	size_t i;
 
+	/* lists and maps recurse too ("a.#", "a.0.#", ...): the depth limit holds for them */
+	if (depth >= FLAT_MAX_DEPTH)
+		return flat_object(kv, lo, hi, plen, depth);
 	for (i = lo; i < hi; i++) {
 		const char *rem = kv[i].key + plen;
 
@@ -1162,6 +1169,13 @@ static int scan_top(const char *d, size_t n, top_fields *t)
 		if (!vend || vend == i) {
 			rc = FAST_FALLBACK;
 		} else if (key_is(ks, kl, "resources")) {
+			/*
+			 * Only the value read is validated: with a second
+			 * "resources" the first would never be (a broken file
+			 * must not read as an empty state).
+			 */
+			if (t->has_res)
+				rc = FAST_FALLBACK;
 			t->res_start = i;
 			t->res_end = vend;
 			t->has_res = 1;

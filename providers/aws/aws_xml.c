@@ -63,7 +63,11 @@ static int parse_quiet(const char *body, size_t len, xmlDocPtr *out)
 	pc = xmlNewParserCtxt();
 	if (!pc)
 		goto done;
-	doc = xmlCtxtReadMemory(pc, body, (int)len, NULL, NULL, XML_OPTS);
+	/*
+	 * AWS answers in UTF-8. A declared encoding is not followed: libxml2
+	 * reports a failed conversion on stderr whatever the options say.
+	 */
+	doc = xmlCtxtReadMemory(pc, body, (int)len, NULL, "UTF-8", XML_OPTS);
 	if (!doc || !pc->wellFormed || doc->intSubset || doc->extSubset || !xmlDocGetRootElement(doc))
 		goto done;
 	*out = doc;

@@ -1,4 +1,6 @@
 /* driftmap — fast, strict JSON scanner (see jscan.h). */
+#include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
@@ -77,6 +79,12 @@ static int hexval(char c)
 	return -1;
 }
 
+/* Four validated hex digits. */
+static uint32_t hex4(const char *p)
+{
+	return (uint32_t)((hexval(p[0]) << 12) | (hexval(p[1]) << 8) | (hexval(p[2]) << 4) | hexval(p[3]));
+}
+
 /* Validate a UTF-8 sequence starting at p; returns its length or 0. */
 static size_t utf8_len(const unsigned char *p, const unsigned char *end)
 {
@@ -150,6 +158,16 @@ static int scan_string(struct scan *s)
 					return fail(s, "invalid \\u escape");
 				if (memcmp(s->p + 2, "0000", 4) == 0)
 					return fail(s, "NUL character (\\u0000) in string");
+				/* surrogates only in pairs, as jansson wants them */
+				if (hex4(s->p + 2) >= 0xdc00 && hex4(s->p + 2) <= 0xdfff)
+					return fail(s, "invalid Unicode escape (lone low surrogate)");
+				if (hex4(s->p + 2) >= 0xd800 && hex4(s->p + 2) <= 0xdbff) {
+					if (s->end - s->p < 12 || s->p[6] != '\\' || s->p[7] != 'u' ||
+					    hexval(s->p[8]) < 0 || hexval(s->p[9]) < 0 || hexval(s->p[10]) < 0 ||
+					    hexval(s->p[11]) < 0 || hex4(s->p + 8) < 0xdc00 || hex4(s->p + 8) > 0xdfff)
+						return fail(s, "invalid Unicode escape (unpaired surrogate)");
+					s->p += 6;
+				}
 				s->p += 6;
 				break;
 			default:
@@ -169,6 +187,53 @@ static int scan_string(struct scan *s)
 		}
 	}
 	return fail(s, "unterminated string");
+}
+
+/*
+ * Refuse what jansson refuses (json_loadb): integers beyond long long and
+ * reals beyond double, so that a document reads the same through this
+ * scanner and through jansson. Only long digit runs and exponents can be out
+ * of range, so ordinary numbers are not converted here.
+ */
+static int number_in_range(struct scan *s, const char *start)
+{
+	size_t n = (size_t)(s->p - start), i;
+	int is_real = 0, bad;
+	char tmp[64], *buf = tmp;
+
+	for (i = 0; i < n; i++)
+		is_real |= start[i] == '.' || start[i] == 'e' || start[i] == 'E';
+	if (!is_real && n < 19)
+		return 0;
+	if (is_real && n <= 300 && !memchr(start, 'e', n) && !memchr(start, 'E', n))
+		return 0;
+	if (n >= sizeof(tmp)) {
+		if (!is_real) {
+			s->p = start;
+			return fail(s, "integer out of range"); /* 64 digits and more */
+		}
+		buf = malloc(n + 1);
+		if (!buf) {
+			s->oom = 1;
+			return fail(s, "out of memory");
+		}
+	}
+	memcpy(buf, start, n);
+	buf[n] = '\0';
+	errno = 0;
+	if (is_real) {
+		bad = isinf(strtod(buf, NULL)) != 0;
+	} else {
+		(void)strtoll(buf, NULL, 10);
+		bad = errno == ERANGE;
+	}
+	if (buf != tmp)
+		free(buf);
+	if (bad) {
+		s->p = start;
+		return fail(s, is_real ? "real number out of range" : "integer out of range");
+	}
+	return 0;
 }
 
 static int scan_number(struct scan *s)
@@ -204,7 +269,7 @@ static int scan_number(struct scan *s)
 		while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
 			s->p++;
 	}
-	return 0;
+	return number_in_range(s, start);
 }
 
 static int scan_literal(struct scan *s, const char *lit, size_t n)
@@ -596,10 +661,6 @@ static void put_utf8(char **o, uint32_t cp)
 	*o = q;
 }
 
-static uint32_t hex4(const char *p)
-{
-	return (uint32_t)((hexval(p[0]) << 12) | (hexval(p[1]) << 8) | (hexval(p[2]) << 4) | hexval(p[3]));
-}
 
 /* Decode a validated string span into dst (capacity >= span len); returns length. */
 static size_t decode_string(dm_jspan str, char *dst)
@@ -674,32 +735,38 @@ static json_t *string_to_json(dm_jspan v)
 	return j;
 }
 
+/* A validated number as jansson reads it: an integer without '.'/exponent, else a real. */
 static json_t *number_to_json(dm_jspan v)
 {
-	char tmp[64];
+	char tmp[64], *buf = tmp;
 	size_t i;
 	int is_real = 0;
+	json_t *j = NULL;
 
-	if (v.len >= sizeof(tmp))
-		return json_stringn_nocheck(v.p, v.len); /* absurdly long number: keep its text */
-	memcpy(tmp, v.p, v.len);
-	tmp[v.len] = '\0';
+	if (v.len >= sizeof(tmp)) {
+		buf = malloc(v.len + 1);
+		if (!buf)
+			return NULL;
+	}
+	memcpy(buf, v.p, v.len);
+	buf[v.len] = '\0';
 	for (i = 0; i < v.len; i++) {
-		if (tmp[i] == '.' || tmp[i] == 'e' || tmp[i] == 'E')
+		if (buf[i] == '.' || buf[i] == 'e' || buf[i] == 'E')
 			is_real = 1;
 	}
 	if (!is_real) {
 		char *end = NULL;
-		long long ll = strtoll(tmp, &end, 10);
-		if (end && *end == '\0' && !(ll == LLONG_MAX || ll == LLONG_MIN))
-			return json_integer((json_int_t)ll);
+		long long ll;
+		errno = 0;
+		ll = strtoll(buf, &end, 10);
+		if (errno == 0 && end && *end == '\0')
+			j = json_integer((json_int_t)ll);
 	}
-	{
-		double d = strtod(tmp, NULL);
-		json_t *r = json_real(d);
-		/* out of double range: keep the text rather than fail */
-		return r ? r : json_stringn_nocheck(v.p, v.len);
-	}
+	if (!j)
+		j = json_real(strtod(buf, NULL)); /* in range: the scanner refused the rest */
+	if (buf != tmp)
+		free(buf);
+	return j;
 }
 
 json_t *dm__jspan_to_json(dm_jspan v)

@@ -24,7 +24,8 @@ static void test_jscan__agrees_with_jansson_on_tricky_values(void **state)
 		"{\"a\":[1,{\"b\":[]},\"x\",null,true,false],\"c\":{\"d\":{}}}",
 		"  [ 1 , [ [ ] , { } ] , \"\\u0041\" ]  ",
 		"{\"k\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"}",
-		"[9223372036854775807, -9223372036854775808, 1e400]",
+		"[9223372036854775807, -9223372036854775808, 1e-400, 0.5e308]",
+		"[0.1234567890123456789012345678901234567890123456789012345678901234567890]",
 		"[\"a long ASCII run, then caf\xc3\xa9 and an escape \\\" and \\u00e9 at the end\"]",
 	};
 	size_t i;
@@ -65,6 +66,13 @@ static void test_jscan__rejects_malformed_json_with_offsets(void **state)
 		{"\"abcdefghijklmnop\xc3(qrstuvwxyz\"", 17, "UTF-8"},
 		{"\"abcdefghijklmnopq\\x\"", 18, "invalid escape"},
 		{"\"abcdefghijklmnopqrstuvw", 24, "unterminated"},
+		/* what jansson refuses, so that both readers of a document agree */
+		{"[1, 1e400]", 4, "real number out of range"},
+		{"[-9223372036854775809]", 1, "integer out of range"},
+		{"[1234567890123456789012345678901234567890123456789012345678901234567890]", 1, "integer out of range"},
+		{"[\"a\\ud800\"]", 3, "unpaired surrogate"},
+		{"[\"a\\ud800\\u0041\"]", 3, "unpaired surrogate"},
+		{"[\"a\\udc00\"]", 3, "lone low surrogate"},
 	};
 	size_t i;
 	(void)state;
