@@ -13,7 +13,6 @@ Exit 77 (skipped) when terraform, its provider mirror, moto_server or boto3 is m
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
@@ -23,19 +22,11 @@ sys.path.insert(0, HERE)
 try:
     import boto3  # noqa: F401
     import awsestate as est
+    import tfreal
+    from tfreal import FAILS, check
 except ImportError as e:
     print("SKIP: boto3 missing (%s)" % e)
     sys.exit(77)
-
-DM_BIN = os.environ.get("DM_BIN") or os.path.join(os.environ.get("DM_BUILD_DIR", "."), "driftmap")
-MIRRORS = ("/opt/tf-plugins", os.path.expanduser("~/.terraform.d/plugins"))
-FAILS = []
-
-
-def check(cond, msg):
-    if not cond:
-        FAILS.append(msg)
-    print(("ok   - " if cond else "FAIL - ") + msg)
 
 
 def state_ids(doc):
@@ -50,15 +41,7 @@ def state_ids(doc):
 
 
 def scan(moto, state, tmp, tag):
-    out = os.path.join(tmp, "r-%s.json" % tag)
-    env = dict(os.environ)
-    env.update(est.aws_env(moto.url))
-    env["HOME"] = tmp
-    p = subprocess.run([DM_BIN, "scan", "--state", state, "--region", "us-east-1", "--quiet",
-                        "--no-color", "--output", "json=" + out], env=env, capture_output=True,
-                       text=True, timeout=300)
-    rep = json.load(open(out)) if os.path.exists(out) else None
-    return p.returncode, rep, p.stderr
+    return tfreal.scan(moto, state, tmp, tag)
 
 
 def findings(rep):
@@ -70,11 +53,10 @@ def findings(rep):
 
 
 def main():
-    tf = shutil.which("terraform")
-    mirror = next((m for m in MIRRORS if os.path.isdir(os.path.join(m, "registry.terraform.io"))), None)
-    if not tf or not mirror or not shutil.which("moto_server"):
-        print("SKIP: terraform=%s mirror=%s moto_server=%s" % (tf, mirror, shutil.which("moto_server")))
+    found = tfreal.tools()
+    if not found:
         return 77
+    tf, mirror = found
     tmp = tempfile.mkdtemp(prefix="dm-tf-real-")
     try:
         with est.Moto() as moto:
@@ -84,20 +66,8 @@ def main():
             tmpl = open(os.path.join(SRC, "fixtures", "terraform", "estate", "main.tf.tmpl")).read()
             with open(os.path.join(work, "main.tf"), "w") as f:
                 f.write(tmpl.replace("URL", moto.url))
-            rc_file = os.path.join(tmp, "tf.rc")
-            with open(rc_file, "w") as f:
-                f.write('provider_installation {\n filesystem_mirror {\n  path = "%s"\n'
-                        '  include = ["registry.terraform.io/*/*"]\n }\n direct {\n'
-                        '  exclude = ["registry.terraform.io/*/*"]\n }\n}\n' % mirror)
-            env = dict(os.environ, TF_CLI_CONFIG_FILE=rc_file, CHECKPOINT_DISABLE="1",
-                       TF_IN_AUTOMATION="1", HOME=tmp)
-            for args in (["init", "-input=false", "-no-color"],
-                         ["apply", "-auto-approve", "-input=false", "-no-color"]):
-                p = subprocess.run([tf] + args, cwd=work, env=env, capture_output=True, text=True,
-                                   timeout=900)
-                if p.returncode != 0:
-                    check(False, "terraform %s: %s" % (args[0], (p.stdout + p.stderr)[-1500:]))
-                    return 1
+            if not tfreal.apply(tf, mirror, work, tmp):
+                return 1
             state = os.path.join(work, "terraform.tfstate")
             doc = json.load(open(state))
             ids = state_ids(doc)

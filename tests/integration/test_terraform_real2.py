@@ -29,20 +29,13 @@ sys.path.insert(0, HERE)
 try:
     import boto3  # noqa: F401
     import awsestate as est
+    import tfreal
+    from tfreal import FAILS, check
 except ImportError as e:
     print("SKIP: boto3 missing (%s)" % e)
     sys.exit(77)
 
-DM_BIN = os.environ.get("DM_BIN") or os.path.join(os.environ.get("DM_BUILD_DIR", "."), "driftmap")
-MIRRORS = ("/opt/tf-plugins", os.path.expanduser("~/.terraform.d/plugins"))
 REGIONS = ("us-east-1", "us-west-2")
-FAILS = []
-
-
-def check(cond, msg):
-    if not cond:
-        FAILS.append(msg)
-    print(("ok   - " if cond else "FAIL - ") + msg)
 
 
 def state_attrs(doc):
@@ -74,16 +67,7 @@ def git_commit(repo, path):
 
 
 def scan(moto, state, tmp, tag):
-    out = os.path.join(tmp, "r-%s.json" % tag)
-    env = dict(os.environ)
-    env.update(est.aws_env(moto.url))
-    env["HOME"] = tmp
-    args = [DM_BIN, "scan", "--state", state, "--quiet", "--no-color", "--output", "json=" + out]
-    for r in REGIONS:
-        args += ["--region", r]
-    p = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
-    rep = json.load(open(out)) if os.path.exists(out) else None
-    return p.returncode, rep, p.stderr
+    return tfreal.scan(moto, state, tmp, tag, REGIONS)
 
 
 def findings(rep):
@@ -93,19 +77,6 @@ def findings(rep):
         got.setdefault((d["kind"], d["type"], d.get("address")), []).extend(
             "%s:%s" % (c["path"], c["op"]) for c in d.get("changes", []))
     return {k: sorted(v) for k, v in got.items()}
-
-
-def terraform(tf, work, env):
-    for args in (["init", "-input=false", "-no-color"],
-                 ["apply", "-auto-approve", "-input=false", "-no-color"]):
-        t0 = time.time()
-        p = subprocess.run([tf] + args, cwd=work, env=env, capture_output=True, text=True,
-                           timeout=900)
-        print("# terraform %s: exit %d, %.1f s" % (args[0], p.returncode, time.time() - t0))
-        if p.returncode != 0:
-            check(False, "terraform %s: %s" % (args[0], (p.stdout + p.stderr)[-3000:]))
-            return False
-    return True
 
 
 def out_of_band(moto, a):
@@ -188,11 +159,10 @@ def out_of_band(moto, a):
 
 
 def main():
-    tf = shutil.which("terraform")
-    mirror = next((m for m in MIRRORS if os.path.isdir(os.path.join(m, "registry.terraform.io"))), None)
-    if not tf or not mirror or not shutil.which("moto_server"):
-        print("SKIP: terraform=%s mirror=%s moto_server=%s" % (tf, mirror, shutil.which("moto_server")))
+    found = tfreal.tools()
+    if not found:
         return 77
+    tf, mirror = found
     t_start = time.time()
     tmp = tempfile.mkdtemp(prefix="dm-tf-real2-")
     try:
@@ -204,14 +174,7 @@ def main():
             with open(os.path.join(work, "main.tf"), "w") as f:
                 f.write(open(tmpl).read().replace("URL", moto.url))
             os.remove(tmpl)
-            rc_file = os.path.join(tmp, "tf.rc")
-            with open(rc_file, "w") as f:
-                f.write('provider_installation {\n filesystem_mirror {\n  path = "%s"\n'
-                        '  include = ["registry.terraform.io/*/*"]\n }\n direct {\n'
-                        '  exclude = ["registry.terraform.io/*/*"]\n }\n}\n' % mirror)
-            env = dict(os.environ, TF_CLI_CONFIG_FILE=rc_file, CHECKPOINT_DISABLE="1",
-                       TF_IN_AUTOMATION="1", HOME=tmp)
-            if not terraform(tf, work, env):
+            if not tfreal.apply(tf, mirror, work, tmp):
                 return 1
             path = os.path.join(work, "terraform.tfstate")
             a = state_attrs(json.load(open(path)))
