@@ -139,20 +139,7 @@ def run_dm(dm, a, repo, tmp, endpoint, tag, measure_rss=False):
 def build_and_record(a, dm, tmp, rec, repo):
     """Builds the estate in moto, commits its state to REPO and records one scan in REC."""
     with est.Moto() as m:
-        m.reset(seed=1)
-        t0 = time.time()
-        cs = {r: est.clients(m.url, r) for r in REGIONS}
-        iam = cs[REGIONS[0]]["iam"]
-        for i in range(a.roles):
-            iam.create_role(RoleName="bench-role-%d" % i,
-                            AssumeRolePolicyDocument=json.dumps(est.TRUST_EC2))
-            if i % 2 == 0:
-                arn = iam.create_policy(PolicyName="bench-pol-%d" % i,
-                                        PolicyDocument=json.dumps(est.POLICY_READ))["Policy"]["Arn"]
-                iam.attach_role_policy(RoleName="bench-role-%d" % i, PolicyArn=arn)
-        for i, r in enumerate(REGIONS):
-            asb.build(cs[r], r, a.vpcs_per_region, i)
-        print("estate built in %.0f s" % (time.time() - t0), file=sys.stderr)
+        cs = asb.build_estate(m, a.vpcs_per_region, a.roles)
         w = est.StateWriter()
         for r in REGIONS:
             for v in cs[r]["ec2"].describe_vpcs()["Vpcs"]:

@@ -72,6 +72,26 @@ def build(c, region, nvpc, r_idx):
                  "IpRanges": [{"CidrIp": "10.0.0.0/8"}, {"CidrIp": "192.168.0.0/16"}]}])
 
 
+def build_estate(m, vpcs_per_region, roles):
+    """The bench estate in a fresh moto: roles (half with a policy) and every region's VPCs.
+    Returns the boto3 clients per region."""
+    m.reset(seed=1)
+    t0 = time.time()
+    cs = {r: est.clients(m.url, r) for r in REGIONS}
+    iam = cs[REGIONS[0]]["iam"]
+    for i in range(roles):
+        iam.create_role(RoleName="bench-role-%d" % i,
+                        AssumeRolePolicyDocument=json.dumps(est.TRUST_EC2))
+        if i % 2 == 0:
+            arn = iam.create_policy(PolicyName="bench-pol-%d" % i,
+                                    PolicyDocument=json.dumps(est.POLICY_READ))["Policy"]["Arn"]
+            iam.attach_role_policy(RoleName="bench-role-%d" % i, PolicyArn=arn)
+    for i, r in enumerate(REGIONS):
+        build(cs[r], r, vpcs_per_region, i)
+    print("estate built in %.0f s" % (time.time() - t0), file=sys.stderr)
+    return cs
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
@@ -83,20 +103,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="dm-bench-")
     atexit.register(shutil.rmtree, tmp, True)
     with est.Moto() as m:
-        m.reset(seed=1)
-        t0 = time.time()
-        cs = {r: est.clients(m.url, r) for r in REGIONS}
-        iam = cs[REGIONS[0]]["iam"]
-        for i in range(a.roles):
-            iam.create_role(RoleName="bench-role-%d" % i,
-                            AssumeRolePolicyDocument=json.dumps(est.TRUST_EC2))
-            if i % 2 == 0:
-                arn = iam.create_policy(PolicyName="bench-pol-%d" % i,
-                                        PolicyDocument=json.dumps(est.POLICY_READ))["Policy"]["Arn"]
-                iam.attach_role_policy(RoleName="bench-role-%d" % i, PolicyArn=arn)
-        for i, r in enumerate(REGIONS):
-            build(cs[r], r, a.vpcs_per_region, i)
-        print("estate built in %.0f s" % (time.time() - t0), file=sys.stderr)
+        cs = build_estate(m, a.vpcs_per_region, a.roles)
         # a state holding the VPCs with their DNS attributes (so the per-VPC calls are made)
         w = est.StateWriter()
         for r in REGIONS:
