@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <jansson.h>
 #include "driftmap/driftmap.h"
 
@@ -70,8 +71,29 @@ static __attribute__((unused)) json_t *fx_json(const char *text)
 	return j;
 }
 
-static __attribute__((unused)) void fx_state(dm_inventory *inv, const char *type, const char *id, const char *address,
-		     const char *attrs, const char *sensitive)
+/* The report tests' context; source locations of the fixtures are relative to fixtures/. */
+static dm_ctx *g_ctx;
+
+static __attribute__((unused)) int fx_ctx_setup(void **state)
+{
+	(void)state;
+	if (chdir(DM_FIXTURES_DIR) != 0)
+		return -1;
+	return dm_ctx_new(&g_ctx);
+}
+
+static __attribute__((unused)) int fx_ctx_teardown(void **state)
+{
+	(void)state;
+	dm_ctx_free(g_ctx);
+	g_ctx = NULL;
+	return 0;
+}
+
+/* A state resource (commit NULL: a file state). */
+static __attribute__((unused)) void fx_state_at(dm_inventory *inv, const char *type, const char *id,
+						const char *address, const char *commit, const char *attrs,
+						const char *sensitive)
 {
 	dm_resource r;
 
@@ -81,14 +103,22 @@ static __attribute__((unused)) void fx_state(dm_inventory *inv, const char *type
 	r.id = id;
 	r.address = address;
 	r.source_uri = FX_STATE_URI;
+	r.commit = commit;
 	r.attrs = fx_json(attrs);
 	r.sensitive = sensitive ? fx_json(sensitive) : NULL;
 	if (dm_inventory_add(inv, &r, NULL) < 0)
 		abort();
 }
 
-static __attribute__((unused)) void fx_live(dm_inventory *inv, const char *type, const char *id, const char *region,
-		    const char *attrs)
+static __attribute__((unused)) void fx_state(dm_inventory *inv, const char *type, const char *id, const char *address,
+		     const char *attrs, const char *sensitive)
+{
+	fx_state_at(inv, type, id, address, NULL, attrs, sensitive);
+}
+
+/* A live resource of any account (account NULL: none). */
+static __attribute__((unused)) void fx_live_in(dm_inventory *inv, const char *type, const char *id,
+					       const char *account, const char *region, const char *attrs)
 {
 	dm_resource r;
 
@@ -96,11 +126,17 @@ static __attribute__((unused)) void fx_live(dm_inventory *inv, const char *type,
 	r.provider = "aws";
 	r.type = type;
 	r.id = id;
-	r.account = FX_ACCOUNT;
+	r.account = account;
 	r.region = region;
 	r.attrs = fx_json(attrs);
 	if (dm_inventory_add(inv, &r, NULL) < 0)
 		abort();
+}
+
+static __attribute__((unused)) void fx_live(dm_inventory *inv, const char *type, const char *id, const char *region,
+		    const char *attrs)
+{
+	fx_live_in(inv, type, id, FX_ACCOUNT, region, attrs);
 }
 
 static __attribute__((unused)) void fx_scope(dm_inventory *inv, const char *region, const char *api, const char *type,

@@ -21,24 +21,6 @@ static const char *const formats[] = { "text", "json", "markdown", "html", "sari
 static const char *const exts[] = { "txt", "json", "md", "html", "sarif", "junit.xml" };
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
-static dm_ctx *g_ctx;
-
-static int setup(void **state)
-{
-	(void)state;
-	/* source locations of the fixtures are relative to fixtures/ */
-	if (chdir(DM_FIXTURES_DIR) != 0)
-		return -1;
-	return dm_ctx_new(&g_ctx);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	dm_ctx_free(g_ctx);
-	g_ctx = NULL;
-	return 0;
-}
 
 static char *render(const dm_drift *d, const char *fmt, const dm_report_options *opts)
 {
@@ -641,5 +623,5 @@ int main(void)
 		cmocka_unit_test(test_report__formats_and_errors),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, fx_ctx_setup, fx_ctx_teardown);
 }

@@ -17,24 +17,6 @@
 
 #define JFLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(15))
 
-static dm_ctx *g_ctx;
-
-static int setup(void **state)
-{
-	(void)state;
-	/* source locations of the fixtures are relative to fixtures/ */
-	if (chdir(DM_FIXTURES_DIR) != 0)
-		return -1;
-	return dm_ctx_new(&g_ctx);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	dm_ctx_free(g_ctx);
-	g_ctx = NULL;
-	return 0;
-}
 
 /* Fail with the first differing offset and some context of both texts. */
 static void assert_same_text(const char *what, const char *want, size_t wlen,
@@ -280,38 +262,6 @@ static void test_report_json_direct__fixture_sets_match_the_reference_tree(void 
 	fx_free(&fx);
 }
 
-static void state_res(dm_inventory *inv, const char *type, const char *id, const char *address,
-		      const char *commit, const char *attrs, const char *sensitive)
-{
-	dm_resource r;
-
-	memset(&r, 0, sizeof(r));
-	r.provider = "aws";
-	r.type = type;
-	r.id = id;
-	r.address = address;
-	r.source_uri = FX_STATE_URI;
-	r.commit = commit;
-	r.attrs = fx_json(attrs);
-	r.sensitive = sensitive ? fx_json(sensitive) : NULL;
-	assert_int_equal(dm_inventory_add(inv, &r, NULL), 0);
-}
-
-static void live_res(dm_inventory *inv, const char *type, const char *id, const char *account,
-		     const char *region, const char *attrs)
-{
-	dm_resource r;
-
-	memset(&r, 0, sizeof(r));
-	r.provider = "aws";
-	r.type = type;
-	r.id = id;
-	r.account = account;
-	r.region = region;
-	r.attrs = fx_json(attrs);
-	assert_int_equal(dm_inventory_add(inv, &r, NULL), 0);
-}
-
 /* Hostile strings in every string member, NULLs, reals and nested values in
  * changes, redaction, first_seen, every severity, ignored findings. */
 static void test_report_json_direct__edge_drift_matches_the_reference_tree(void **state)
@@ -340,7 +290,7 @@ static void test_report_json_direct__edge_drift_matches_the_reference_tree(void 
 	fx_new(&fx);
 	fx_source(fx.state, FX_STATE_URI, "0123456789abcdef0123456789abcdef01234567", 4);
 	/* changed: nested objects, arrays, reals, booleans, null, redacted parts */
-	state_res(fx.state, "aws_vpc", "vpc-0a1", "aws_vpc.main",
+	fx_state_at(fx.state, "aws_vpc", "vpc-0a1", "aws_vpc.main",
 		  "0123456789abcdef0123456789abcdef01234567",
 		  "{\"id\":\"vpc-0a1\",\"region\":\"us-east-1\",\"cidr_block\":{\"a\":[1,2.5,0.1,1e300,-0.0,"
 		  "100.0,{\"b\":null,\"t\":true}],\"inner\":{\"token\":\"s3cr3t\",\"keep\":\"x\\u0001\\\"\"},"
@@ -348,23 +298,23 @@ static void test_report_json_direct__edge_drift_matches_the_reference_tree(void 
 		  "\"enable_dns_hostnames\":1.0000000000000002,"
 		  "\"tags\":{\"Env\":\"prod\\ttab\",\"Owner\":\"alice\",\"api_key\":\"k1\"}}",
 		  "[[\"cidr_block\",\"hidden\"],[\"tags\",\"Owner\"]]");
-	live_res(fx.live, "aws_vpc", "vpc-0a1", FX_ACCOUNT, "us-east-1",
+	fx_live_in(fx.live, "aws_vpc", "vpc-0a1", FX_ACCOUNT, "us-east-1",
 		 "{\"id\":\"vpc-0a1\",\"cidr_block\":[0.3333333333333333,123456789.123456789,"
 		 "{\"token\":\"x\"},[],{}],\"enable_dns_hostnames\":false,"
 		 "\"tags\":{\"Env\":\"dev \xE2\x82\xAC\",\"Owner\":\"bob\",\"api_key\":\"k2\",\"New\":\"n\"}}");
 	/* changed: a real against an integer on a scalar */
-	state_res(fx.state, "aws_iam_role", "role-\"q\"", "module.m[\"k\\\"ey\"].aws_iam_role.r",
+	fx_state_at(fx.state, "aws_iam_role", "role-\"q\"", "module.m[\"k\\\"ey\"].aws_iam_role.r",
 		  NULL, "{\"id\":\"role-\\\"q\\\"\",\"max_session_duration\":3600}", NULL);
-	live_res(fx.live, "aws_iam_role", "role-\"q\"", FX_ACCOUNT, "global",
+	fx_live_in(fx.live, "aws_iam_role", "role-\"q\"", FX_ACCOUNT, "global",
 		 "{\"id\":\"role-\\\"q\\\"\",\"max_session_duration\":3600.25}");
 	/* missing, with a commit and an address with quotes */
-	state_res(fx.state, "aws_db_instance", "db-gone", "aws_db_instance.gone",
+	fx_state_at(fx.state, "aws_db_instance", "db-gone", "aws_db_instance.gone",
 		  "0123456789abcdef0123456789abcdef01234567",
 		  "{\"id\":\"db-gone\",\"region\":\"us-east-1\",\"engine_version\":\"15.4\","
 		  "\"password\":\"hunter2\"}", "[[\"password\"]]");
 	/* unmanaged, hostile ids; one in a region of hostile bytes, one without region */
 	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
-		live_res(fx.live, "aws_security_group", ids[i], i == 3 ? "acct-\xFF\x01" : FX_ACCOUNT,
+		fx_live_in(fx.live, "aws_security_group", ids[i], i == 3 ? "acct-\xFF\x01" : FX_ACCOUNT,
 			 i == 2 ? "us-\x1f\xC3\xA9\xFF" : i == 4 ? NULL : "us-east-1",
 			 "{\"description\":\"d\",\"ingress\":[]}");
 	fx_standard_scopes(fx.live);
@@ -464,5 +414,5 @@ int main(void)
 		cmocka_unit_test(test_report_json_direct__edge_drift_matches_the_reference_tree),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, fx_ctx_setup, fx_ctx_teardown);
 }
