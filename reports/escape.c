@@ -394,8 +394,9 @@ static int sensitive_prefix(const json_t *sp, const char *path)
 	size_t i, np = json_array_size(sp);
 	const char *seg = path;
 
-	if (!json_is_array(sp) || np == 0)
+	if (!json_is_array(sp))
 		return 0;
+	/* np == 0: the whole resource (a state path whose first step could not be read) */
 	for (i = 0; i < np; i++) {
 		const char *dot;
 		size_t n;

@@ -243,9 +243,10 @@ static json_t *sensitive_step(const json_t *step)
 /*
  * Terraform's list of cty paths -> JSON array of arrays of keys/indices.
  * A step we do not understand ends its path there: the prefix covers more
- * than the original path, so redaction errs on the side of hiding. Paths
- * that end up empty are dropped. NULL when there is nothing to keep (or on
- * allocation failure, reported through *nomem).
+ * than the original path, so redaction errs on the side of hiding. When the
+ * very first step is one we do not understand, the path becomes [] (the
+ * whole resource is sensitive), never dropped. NULL when there is nothing to
+ * keep (or on allocation failure, reported through *nomem).
  */
 static json_t *convert_sensitive(const json_t *sa, int *nomem)
 {
@@ -273,9 +274,9 @@ static json_t *convert_sensitive(const json_t *sa, int *nomem)
 				goto oom;
 			}
 		}
-		if (json_array_size(conv) == 0) {
+		if (json_array_size(path) == 0) {
 			json_decref(conv);
-			continue;
+			continue; /* an empty path says nothing */
 		}
 		if (!out)
 			out = json_array();

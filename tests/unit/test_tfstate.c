@@ -207,6 +207,37 @@ static void test_tfstate__sensitive_paths_are_converted(void **state)
 	dm_ctx_free(ctx);
 }
 
+/* A sensitive path whose first step is a form we cannot read hides the whole resource */
+static void test_tfstate__unreadable_sensitive_path_hides_the_whole_resource(void **state)
+{
+	static const char doc[] =
+		"{\"version\":4,\"terraform_version\":\"1.11.0\",\"serial\":1,\"lineage\":\"l\","
+		"\"resources\":[{\"mode\":\"managed\",\"type\":\"aws_db_instance\",\"name\":\"db\","
+		"\"provider\":\"provider[\\\"registry.terraform.io/hashicorp/aws\\\"]\",\"instances\":[{"
+		"\"schema_version\":2,\"attributes\":{\"id\":\"db-1\",\"password\":\"hunter2\",\"port\":5432},"
+		"\"sensitive_attributes\":[[{\"type\":\"future_step\",\"value\":\"password\"}],[]]}]}]}";
+	int whole;
+
+	(void)state;
+	for (whole = 0; whole < 2; whole++) {
+		dm_inventory *inv;
+		dm_ctx *ctx;
+		dm_resource *r;
+
+		assert_int_equal(parse_buf_mode(doc, sizeof(doc) - 1, "s.tfstate", NULL, &inv, &ctx, whole), 0);
+		r = dm_inventory_find(inv, "aws", "aws_db_instance", "db-1");
+		assert_non_null(r);
+		/* [[]]: the unreadable path is the root; the empty input path is dropped */
+		assert_true(json_is_array(r->sensitive));
+		assert_int_equal(json_array_size(r->sensitive), 1);
+		assert_int_equal(json_array_size(json_array_get(r->sensitive, 0)), 0);
+		assert_true(dm_resource_path_sensitive(r, "password"));
+		assert_true(dm_resource_path_sensitive(r, "port"));
+		dm_inventory_free(inv);
+		dm_ctx_free(ctx);
+	}
+}
+
 static void assert_json_is(const json_t *got, const char *want_text, const char *what)
 {
 	json_error_t err;
@@ -785,6 +816,7 @@ int main(void)
 		cmocka_unit_test(test_tfstate__v4_addresses_for_every_module_and_index_shape),
 		cmocka_unit_test(test_tfstate__keeps_attribute_objects_and_provenance),
 		cmocka_unit_test(test_tfstate__sensitive_paths_are_converted),
+		cmocka_unit_test(test_tfstate__unreadable_sensitive_path_hides_the_whole_resource),
 		cmocka_unit_test(test_tfstate__attributes_flat_becomes_nested_json),
 		cmocka_unit_test(test_tfstate__reads_v3_modules_counts_and_flatmaps),
 		cmocka_unit_test(test_tfstate__rejects_v1),
