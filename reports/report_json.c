@@ -483,6 +483,10 @@ int dm__report_json_render(const dm__report *r, dm_buf *out)
 	}
 	a += sizeof(k_drift) - 2; /* just before the ']' */
 	b += sizeof(k_ignored) - 2;
+	/* room for the findings up front (an unmanaged one is ~420 bytes): no doubling copies of a
+	 * large report; too small an estimate only means growing as before */
+	if (dm_drift_count(r->d) > 1000)
+		(void)dm__buf_reserve(out, strlen(txt) + dm_drift_count(r->d) * 448);
 	rc = dm__buf_put(out, txt, (size_t)(a - txt));
 	if (rc == 0)
 		rc = put_findings(r, 0, out);

@@ -191,6 +191,9 @@ struct dm_ctx {
  */
 int dm__git_init(dm_ctx *ctx);
 
+/* Make room for extra more bytes at once (a writer that knows its size): 0, DM_ENOMEM, DM_ETOOBIG. */
+int dm__buf_reserve(dm_buf *b, size_t extra);
+
 /* providers/registry.c */
 int dm__registry_new(struct dm_registry **out);
 void dm__registry_free(struct dm_registry *r);

@@ -38,6 +38,11 @@ static int buf_reserve(dm_buf *b, size_t extra)
 	return 0;
 }
 
+int dm__buf_reserve(dm_buf *b, size_t extra)
+{
+	return buf_reserve(b, extra);
+}
+
 int dm__buf_put(dm_buf *b, const void *data, size_t len)
 {
 	int rc = buf_reserve(b, len);
