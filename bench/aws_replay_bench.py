@@ -23,14 +23,11 @@ import json
 import os
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(HERE)
@@ -42,40 +39,6 @@ import aws_scan_bench as asb  # noqa: E402  (the estate builder)
 PROXY = os.path.join(SRC, "tests", "tools", "faultproxy.py")
 REPLAY = os.path.join(SRC, "tests", "tools", "replayserver.py")
 REGIONS = asb.REGIONS
-
-
-class Proxy:
-    def __init__(self, *args, script=PROXY):
-        self.proc = subprocess.Popen([sys.executable, script] + list(args), stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        if not re.match(r"^\d+\s*$", line or ""):
-            self.stop()
-            raise RuntimeError("faultproxy printed no port: %r" % line)
-        self.port = int(line)
-        threading.Thread(target=self.proc.stderr.read, daemon=True).start()
-
-    @property
-    def url(self):
-        return "http://127.0.0.1:%d" % self.port
-
-    def stats(self, reset=False):
-        st = json.loads(urllib.request.urlopen(self.url + "/__faultproxy/stats", timeout=10).read())
-        if reset:
-            req = urllib.request.Request(self.url + "/__faultproxy/config",
-                                         data=b'{"reset_stats": true}', method="POST")
-            urllib.request.urlopen(req, timeout=10).read()
-        return st
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.proc = None
 
 
 def run_dm(dm, a, repo, tmp, endpoint, tag, measure_rss=False):
@@ -157,7 +120,7 @@ def build_and_record(a, dm, tmp, rec, repo):
                       module="module.%s" % r.replace("-", "_"), index_key=v["VpcId"],
                       schema_version=1)
         est.commit_state(repo, "prod.tfstate", w.document())
-        proxy = Proxy("--upstream", m.url, "--record", rec)
+        proxy = est.FaultProxy(m.url, "--record", rec)
         try:
             recorded = run_dm(dm, a, repo, tmp, proxy.url, "record")
             rst = proxy.stats()
@@ -199,11 +162,11 @@ def main():
                 with open(saved, "w") as f:
                     json.dump([recorded, rst], f)
         # moto is stopped here: only the recording answers
-        proxy = Proxy("--replay", rec, "--delay-ms", str(a.delay_ms),
-                      script=REPLAY if a.server == "asyncio" else PROXY)
+        proxy = est.FaultProxy(None, "--replay", rec, "--delay-ms", str(a.delay_ms),
+                                      script=REPLAY if a.server == "asyncio" else PROXY)
         runs = []
         for i in range(a.runs):
-            proxy.stats(reset=True)
+            proxy.config(reset_stats=True)
             r = run_dm(dm, a, repo, tmp, proxy.url, "replay%d" % i)
             st = proxy.stats()
             r["requests"] = st["requests"]
@@ -214,14 +177,10 @@ def main():
                 i, r["wall"], r["requests"], r["replay_misses"], r["calls"]), file=sys.stderr)
         # the same runs with no injected latency: what is not round trips (process start,
         # state from git, parsing, diff, report; the Python proxy's own time per request)
-        req = urllib.request.Request(proxy.url + "/__faultproxy/config", data=b'{"delay_ms": 0}',
-                                     method="POST")
-        urllib.request.urlopen(req, timeout=10).read()
+        proxy.config(delay_ms=0)
         zruns = [run_dm(dm, a, repo, tmp, proxy.url, "zero%d" % i) for i in range(a.runs)]
         # peak RSS (and nothing else) under /usr/bin/time, back at the configured delay
-        req = urllib.request.Request(proxy.url + "/__faultproxy/config",
-                                     data=json.dumps({"delay_ms": a.delay_ms}).encode(), method="POST")
-        urllib.request.urlopen(req, timeout=10).read()
+        proxy.config(delay_ms=a.delay_ms)
         rruns = [run_dm(dm, a, repo, tmp, proxy.url, "rss%d" % i, measure_rss=True)
                  for i in range(a.runs)]
         zero = [r["wall"] for r in zruns]

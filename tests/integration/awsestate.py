@@ -84,10 +84,13 @@ class Moto:
 
 class FaultProxy:
     """tests/tools/faultproxy.py on 127.0.0.1 in front of `upstream` (free port, printed on
-    its stdout); extra args as on its command line; stopped by PID."""
+    its stdout); extra args as on its command line; stopped by PID. upstream None: no
+    --upstream (a replay); script: another server speaking the same control API
+    (tests/tools/replayserver.py)."""
 
-    def __init__(self, upstream, *args):
-        self.proc = subprocess.Popen([sys.executable, FAULTPROXY, "--upstream", upstream] + list(args),
+    def __init__(self, upstream, *args, script=FAULTPROXY):
+        up = ["--upstream", upstream] if upstream else []
+        self.proc = subprocess.Popen([sys.executable, script] + up + list(args),
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         if not re.match(r"^\d+\s*$", line or ""):
