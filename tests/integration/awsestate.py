@@ -795,6 +795,23 @@ def _write_region(w, c, o, mod, idx):
 
 # ----------------------------------------------------------------- git -----
 
+def build_two_region_estate(moto, regions, seed, eks_prefix, repo, relpath="envs/prod.tfstate"):
+    """The standard estate of the emulator tests: IAM (roles, policies, users, groups) and a
+    region estate in each of regions, its state committed to repo at relpath.
+    Returns (clients per region, iam ids, user/group names, region estates, state document)."""
+    moto.reset(seed=seed)
+    cs = {r: clients(moto.url, r) for r in regions}
+    iam = build_iam(cs[regions[0]])
+    users = build_iam_users(cs[regions[0]], iam)
+    ests = {}
+    for i, r in enumerate(regions):
+        ests[r] = build_region(cs[r], r, iam, cidr2="10.%d" % (i * 2),
+                               eks_name="%s-%s" % (eks_prefix, r))
+    doc = write_iam_users(write_state(cs, iam, ests), cs[regions[0]], iam, users).document()
+    commit_state(repo, relpath, doc)
+    return cs, iam, users, ests, doc
+
+
 def commit_state(repo, relpath, doc):
     """Commit a state document at relpath on branch main of a new or existing repo."""
     import subprocess as sp

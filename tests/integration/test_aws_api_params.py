@@ -219,17 +219,7 @@ def main():
             (check_query if svc != "eks" else check_rest)(models[svc], req, problems)
             check(problems, "validator accepts a request AWS rejects: %s" % (req["body"] or req["path"]))
         with est.Moto() as moto:
-            moto.reset(seed=11)
-            cs = {r: est.clients(moto.url, r) for r in REGIONS}
-            iam = est.build_iam(cs[REGIONS[0]])
-            users = est.build_iam_users(cs[REGIONS[0]], iam)
-            ests = {}
-            for i, r in enumerate(REGIONS):
-                ests[r] = est.build_region(cs[r], r, iam, cidr2="10.%d" % (i * 2),
-                                           eks_name="api-eks-%s" % r)
-            doc = est.write_iam_users(est.write_state(cs, iam, ests), cs[REGIONS[0]], iam,
-                                      users).document()
-            est.commit_state(repo, "envs/prod.tfstate", doc)
+            est.build_two_region_estate(moto, REGIONS, 11, "api-eks", repo)
             proxy = est.FaultProxy(moto.url, "--log", log)
 
             regions = []

@@ -82,17 +82,7 @@ def main():
     repo = os.path.join(tmp, "repo")
     try:
         with est.Moto() as moto:
-            moto.reset(seed=7)
-            cs = {r: est.clients(moto.url, r) for r in REGIONS}
-            iam = est.build_iam(cs[REGIONS[0]])
-            users = est.build_iam_users(cs[REGIONS[0]], iam)
-            ests = {}
-            for i, r in enumerate(REGIONS):
-                ests[r] = est.build_region(cs[r], r, iam, cidr2="10.%d" % (i * 2),
-                                           eks_name="prod-eks-%s" % r)
-            doc = est.write_iam_users(est.write_state(cs, iam, ests), cs[REGIONS[0]], iam,
-                                      users).document()
-            est.commit_state(repo, "envs/prod.tfstate", doc)
+            cs, iam, users, ests, doc = est.build_two_region_estate(moto, REGIONS, 7, "prod-eks", repo)
             nstate = sum(len(r["instances"]) for r in doc["resources"])
 
             # ---- 1. zero drift
